@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use crate::candidate::Candidate;
-use crate::text::{Fields, own, parse_decimal, parse_num};
+use crate::text::{Fields, own, parse_decimal, parse_num, push_u64, split_at_byte, split_byte};
 
 /// The fallible result of parsing one attribute value: the error is what was expected.
 pub(crate) type AttrResult<T> = Result<T, &'static str>;
@@ -59,7 +59,7 @@ pub enum Attribute<'a> {
     /// `a=setup` (RFC 4145 §4).
     Setup(Setup),
     /// `a=candidate` (RFC 8839 §5.1).
-    Candidate(Candidate<'a>),
+    Candidate(Box<Candidate<'a>>),
     /// `a=end-of-candidates` (RFC 8840 §8.2).
     EndOfCandidates,
     /// `a=ssrc` (RFC 5576 §4.1).
@@ -236,8 +236,8 @@ pub struct RtcpAddress<'a> {
 pub struct Rtcp<'a> {
     /// RTCP port.
     pub port: u16,
-    /// Optional address.
-    pub address: Option<RtcpAddress<'a>>,
+    /// Optional address (boxed: it is rare, and keeps [`Attribute`] small).
+    pub address: Option<Box<RtcpAddress<'a>>>,
 }
 
 /// `a=extmap:<id>[/<direction>] <uri>[ <attributes>]`
@@ -361,29 +361,24 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
-    /// Writes the digest as uppercase hex bytes separated by `:`.
-    fn write_hex(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// Appends the digest as uppercase hex bytes separated by `:`.
+    fn write_hex(&self, out: &mut String) {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let nibble = |n: u8| char::from(HEX.get(usize::from(n & 0xf)).copied().unwrap_or(b'0'));
         for (i, b) in self.digest.iter().enumerate() {
             if i > 0 {
-                f.write_char(':')?;
+                out.push(':');
             }
-            f.write_char(nibble(b >> 4))?;
-            f.write_char(nibble(*b))?;
+            out.push(nibble(b >> 4));
+            out.push(nibble(*b));
         }
-        Ok(())
     }
 
     /// The digest as SDP writes it, e.g. `AB:CD:...`.
     pub fn hex(&self) -> String {
-        struct Hex<'f>(&'f Fingerprint);
-        impl fmt::Display for Hex<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.write_hex(f)
-            }
-        }
-        Hex(self).to_string()
+        let mut out = String::with_capacity(self.digest.len() * 3);
+        self.write_hex(&mut out);
+        out
     }
 }
 
@@ -551,7 +546,7 @@ impl<'a> Attribute<'a> {
     ///
     /// `line` is only used in the error.
     pub fn parse(text: &'a str, line: usize) -> Result<Self, crate::Error> {
-        let (name, value) = match text.split_once(':') {
+        let (name, value) = match split_at_byte(text, b':') {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };
@@ -582,10 +577,12 @@ impl<'a> Attribute<'a> {
             }),
             Attribute::Rtcp(r) => Attribute::Rtcp(Rtcp {
                 port: r.port,
-                address: r.address.map(|a| RtcpAddress {
-                    net_type: own(a.net_type),
-                    addr_type: own(a.addr_type),
-                    address: own(a.address),
+                address: r.address.map(|a| {
+                    Box::new(RtcpAddress {
+                        net_type: own(a.net_type),
+                        addr_type: own(a.addr_type),
+                        address: own(a.address),
+                    })
                 }),
             }),
             Attribute::RtcpMux => Attribute::RtcpMux,
@@ -618,7 +615,7 @@ impl<'a> Attribute<'a> {
             Attribute::IceLite => Attribute::IceLite,
             Attribute::Fingerprint(f) => Attribute::Fingerprint(f),
             Attribute::Setup(s) => Attribute::Setup(s),
-            Attribute::Candidate(c) => Attribute::Candidate(c.into_owned()),
+            Attribute::Candidate(c) => Attribute::Candidate(Box::new((*c).into_owned())),
             Attribute::EndOfCandidates => Attribute::EndOfCandidates,
             Attribute::Ssrc(s) => Attribute::Ssrc(Ssrc {
                 ssrc: s.ssrc,
@@ -743,12 +740,9 @@ fn parse_named<'a>(
             Attribute::Fingerprint,
         ),
         "setup" => with("setup", value, parse_setup, Attribute::Setup),
-        "candidate" => with(
-            "candidate",
-            value,
-            Candidate::parse_value,
-            Attribute::Candidate,
-        ),
+        "candidate" => with("candidate", value, Candidate::parse_value, |c| {
+            Attribute::Candidate(Box::new(c))
+        }),
         "end-of-candidates" => flag(Attribute::EndOfCandidates, "end-of-candidates"),
         "ssrc" => with("ssrc", value, parse_ssrc, Attribute::Ssrc),
         "ssrc-group" => with("ssrc-group", value, parse_ssrc_group, Attribute::SsrcGroup),
@@ -827,7 +821,7 @@ fn parse_rtpmap(v: &str) -> AttrResult<Rtpmap<'_>> {
     if f.next().is_some() {
         return Err(EXPECTED);
     }
-    let mut parts = enc.split('/');
+    let mut parts = split_byte(enc, b'/');
     let encoding = parts.next().filter(|s| !s.is_empty()).ok_or(EXPECTED)?;
     let clock_rate = parts.next().and_then(parse_num).ok_or(EXPECTED)?;
     let channels = match parts.next() {
@@ -847,10 +841,10 @@ fn parse_rtpmap(v: &str) -> AttrResult<Rtpmap<'_>> {
 
 /// Splits `a=1;b;c=2` into parameters, skipping empty items.
 fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
-    s.split(';')
+    split_byte(s, b';')
         .map(|item| item.trim_matches(' '))
         .filter(|item| !item.is_empty())
-        .map(|item| match item.split_once('=') {
+        .map(|item| match split_at_byte(item, b'=') {
             Some((k, v)) => FmtpParam {
                 key: Cow::Borrowed(k),
                 value: Some(Cow::Borrowed(v)),
@@ -864,7 +858,7 @@ fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
 }
 
 fn parse_fmtp(v: &str) -> AttrResult<Fmtp<'_>> {
-    let (pt, rest) = v.split_once(' ').unwrap_or((v, ""));
+    let (pt, rest) = split_at_byte(v, b' ').unwrap_or((v, ""));
     Ok(Fmtp {
         payload_type: parse_pt(pt)?,
         params: parse_params(rest),
@@ -896,11 +890,11 @@ fn parse_rtcp(v: &str) -> AttrResult<Rtcp<'_>> {
         Some(net_type) => {
             let addr_type = f.next().ok_or(EXPECTED)?;
             let address = f.next().ok_or(EXPECTED)?;
-            Some(RtcpAddress {
+            Some(Box::new(RtcpAddress {
                 net_type: Cow::Borrowed(net_type),
                 addr_type: Cow::Borrowed(addr_type),
                 address: Cow::Borrowed(address),
-            })
+            }))
         }
     };
     if f.next().is_some() {
@@ -913,7 +907,7 @@ fn parse_extmap(v: &str) -> AttrResult<Extmap<'_>> {
     const EXPECTED: &str = "`<id>[/<direction>] <uri>[ <attributes>]`";
     let mut f = Fields::new(v);
     let id_dir = f.next().ok_or(EXPECTED)?;
-    let (id, direction) = match id_dir.split_once('/') {
+    let (id, direction) = match split_at_byte(id_dir, b'/') {
         Some((id, d)) => (id, Some(Direction::from_token(d).ok_or(EXPECTED)?)),
         None => (id_dir, None),
     };
@@ -979,15 +973,22 @@ fn parse_fingerprint(v: &str) -> AttrResult<Fingerprint> {
     if f.next().is_some() {
         return Err(EXPECTED);
     }
+    // `XX:XX:...:XX`: two hex digits, then a colon before every pair but the first.
     let mut digest = Vec::with_capacity(hex.len().div_ceil(3));
-    for byte in hex.split(':') {
-        let &[hi, lo] = byte.as_bytes() else {
-            return Err(EXPECTED);
-        };
-        let (Some(hi), Some(lo)) = (hex_digit(hi), hex_digit(lo)) else {
+    let mut bytes = hex.bytes();
+    loop {
+        let (Some(hi), Some(lo)) = (
+            bytes.next().and_then(hex_digit),
+            bytes.next().and_then(hex_digit),
+        ) else {
             return Err(EXPECTED);
         };
         digest.push(hi << 4 | lo);
+        match bytes.next() {
+            None => break,
+            Some(b':') => {}
+            Some(_) => return Err(EXPECTED),
+        }
     }
     if algorithm.digest_len().is_some_and(|n| n != digest.len()) {
         return Err("a digest as long as the hash function's output");
@@ -1013,7 +1014,7 @@ fn parse_ssrc(v: &str) -> AttrResult<Ssrc<'_>> {
     if rest.is_empty() {
         return Err(EXPECTED);
     }
-    let (attribute, value) = match rest.split_once(':') {
+    let (attribute, value) = match split_at_byte(rest, b':') {
         Some((a, v)) => (a, Some(Cow::Borrowed(v))),
         None => (rest, None),
     };
@@ -1059,9 +1060,9 @@ fn parse_rid(v: &str) -> AttrResult<Rid<'_>> {
 
 fn parse_simulcast_streams(s: &str) -> AttrResult<SimulcastStreams<'_>> {
     const EXPECTED: &str = "rid lists like `a;b,~c`";
-    s.split(';')
+    split_byte(s, b';')
         .map(|alts| {
-            alts.split(',')
+            split_byte(alts, b',')
                 .map(|rid| {
                     let (id, paused) = match rid.strip_prefix('~') {
                         Some(id) => (id, true),
@@ -1128,182 +1129,180 @@ fn parse_sctpmap(v: &str) -> AttrResult<Sctpmap<'_>> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing
+// Writing: straight into a `String` (pushing text is several times cheaper than `fmt`
+// machinery); the `Display` impls wrap this.
 
-fn write_params(f: &mut fmt::Formatter<'_>, params: &[FmtpParam<'_>]) -> fmt::Result {
+fn write_params(out: &mut String, params: &[FmtpParam<'_>]) {
     for (i, p) in params.iter().enumerate() {
         if i > 0 {
-            f.write_str(";")?;
+            out.push(';');
         }
-        f.write_str(&p.key)?;
+        out.push_str(&p.key);
         if let Some(v) = &p.value {
-            f.write_str("=")?;
-            f.write_str(v)?;
+            out.push('=');
+            out.push_str(v);
         }
     }
-    Ok(())
 }
 
-fn write_list(f: &mut fmt::Formatter<'_>, items: &[Cow<'_, str>]) -> fmt::Result {
+fn write_list(out: &mut String, items: &[Cow<'_, str>]) {
     for item in items {
-        f.write_str(" ")?;
-        f.write_str(item)?;
+        out.push(' ');
+        out.push_str(item);
     }
-    Ok(())
 }
 
-fn write_streams(f: &mut fmt::Formatter<'_>, streams: &SimulcastStreams<'_>) -> fmt::Result {
+fn write_streams(out: &mut String, streams: &SimulcastStreams<'_>) {
     for (i, alts) in streams.iter().enumerate() {
         if i > 0 {
-            f.write_str(";")?;
+            out.push(';');
         }
         for (j, rid) in alts.iter().enumerate() {
             if j > 0 {
-                f.write_str(",")?;
+                out.push(',');
             }
             if rid.paused {
-                f.write_str("~")?;
+                out.push('~');
             }
-            f.write_str(&rid.id)?;
+            out.push_str(&rid.id);
         }
     }
-    Ok(())
 }
 
-/// Writes a decimal as browsers do: `20`, `29.97`.
-fn write_decimal(f: &mut fmt::Formatter<'_>, v: f64) -> fmt::Result {
-    write!(f, "{v}")
-}
-
-impl fmt::Display for Attribute<'_> {
-    /// Writes the attribute as it follows `a=` (no line ending).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = self.name();
-        f.write_str(name)?;
+impl Attribute<'_> {
+    /// Appends the attribute as it follows `a=` (no line ending) to `out`.
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str(self.name());
         match self {
             Attribute::Rtpmap(r) => {
-                write!(f, ":{} {}/{}", r.payload_type, r.encoding, r.clock_rate)?;
+                out.push(':');
+                push_u64(out, r.payload_type.into());
+                out.push(' ');
+                out.push_str(&r.encoding);
+                out.push('/');
+                push_u64(out, r.clock_rate.into());
                 if let Some(c) = r.channels {
-                    write!(f, "/{c}")?;
+                    out.push('/');
+                    push_u64(out, c.into());
                 }
-                Ok(())
             }
             Attribute::Fmtp(p) => {
-                write!(f, ":{}", p.payload_type)?;
+                out.push(':');
+                push_u64(out, p.payload_type.into());
                 if !p.params.is_empty() {
-                    f.write_str(" ")?;
-                    write_params(f, &p.params)?;
+                    out.push(' ');
+                    write_params(out, &p.params);
                 }
-                Ok(())
             }
             Attribute::RtcpFb(r) => {
+                out.push(':');
                 match r.payload_type {
-                    FeedbackPt::Any => f.write_str(":*")?,
-                    FeedbackPt::Pt(pt) => write!(f, ":{pt}")?,
+                    FeedbackPt::Any => out.push('*'),
+                    FeedbackPt::Pt(pt) => push_u64(out, pt.into()),
                 }
-                f.write_str(" ")?;
-                f.write_str(&r.kind)?;
+                out.push(' ');
+                out.push_str(&r.kind);
                 if let Some(p) = &r.param {
-                    f.write_str(" ")?;
-                    f.write_str(p)?;
+                    out.push(' ');
+                    out.push_str(p);
                 }
-                Ok(())
             }
             Attribute::Rtcp(r) => {
-                write!(f, ":{}", r.port)?;
+                out.push(':');
+                push_u64(out, r.port.into());
                 if let Some(a) = &r.address {
-                    write!(f, " {} {} {}", a.net_type, a.addr_type, a.address)?;
+                    for part in [&a.net_type, &a.addr_type, &a.address] {
+                        out.push(' ');
+                        out.push_str(part);
+                    }
                 }
-                Ok(())
             }
             Attribute::Extmap(e) => {
-                write!(f, ":{}", e.id)?;
+                out.push(':');
+                push_u64(out, e.id.into());
                 if let Some(d) = e.direction {
-                    f.write_str("/")?;
-                    f.write_str(d.as_str())?;
+                    out.push('/');
+                    out.push_str(d.as_str());
                 }
-                f.write_str(" ")?;
-                f.write_str(&e.uri)?;
+                out.push(' ');
+                out.push_str(&e.uri);
                 if let Some(a) = &e.attributes {
-                    f.write_str(" ")?;
-                    f.write_str(a)?;
+                    out.push(' ');
+                    out.push_str(a);
                 }
-                Ok(())
             }
             Attribute::Mid(s) | Attribute::IceUfrag(s) | Attribute::IcePwd(s) => {
-                f.write_str(":")?;
-                f.write_str(s)
+                out.push(':');
+                out.push_str(s);
             }
             Attribute::Msid(m) => {
-                f.write_str(":")?;
-                f.write_str(&m.stream_id)?;
+                out.push(':');
+                out.push_str(&m.stream_id);
                 if let Some(t) = &m.track_id {
-                    f.write_str(" ")?;
-                    f.write_str(t)?;
+                    out.push(' ');
+                    out.push_str(t);
                 }
-                Ok(())
             }
             Attribute::MsidSemantic(m) => {
-                f.write_str(if m.space_after_colon { ": " } else { ":" })?;
-                f.write_str(&m.semantic)?;
-                write_list(f, &m.ids)
+                out.push_str(if m.space_after_colon { ": " } else { ":" });
+                out.push_str(&m.semantic);
+                write_list(out, &m.ids);
             }
             Attribute::Group(g) => {
-                f.write_str(":")?;
-                f.write_str(&g.semantics)?;
-                write_list(f, &g.mids)
+                out.push(':');
+                out.push_str(&g.semantics);
+                write_list(out, &g.mids);
             }
             Attribute::IceOptions(o) => {
                 for (i, opt) in o.iter().enumerate() {
-                    f.write_str(if i == 0 { ":" } else { " " })?;
-                    f.write_str(opt)?;
+                    out.push(if i == 0 { ':' } else { ' ' });
+                    out.push_str(opt);
                 }
-                Ok(())
             }
             Attribute::Fingerprint(fp) => {
-                f.write_str(":")?;
-                f.write_str(fp.algorithm.as_str())?;
-                f.write_str(" ")?;
-                fp.write_hex(f)
+                out.push(':');
+                out.push_str(fp.algorithm.as_str());
+                out.push(' ');
+                fp.write_hex(out);
             }
             Attribute::Setup(s) => {
-                f.write_str(":")?;
-                f.write_str(s.as_str())
+                out.push(':');
+                out.push_str(s.as_str());
             }
             Attribute::Candidate(c) => {
-                f.write_str(":")?;
-                c.write_value(f)
+                out.push(':');
+                c.write_value(out);
             }
             Attribute::Ssrc(s) => {
-                write!(f, ":{} ", s.ssrc)?;
-                f.write_str(&s.attribute)?;
+                out.push(':');
+                push_u64(out, s.ssrc.into());
+                out.push(' ');
+                out.push_str(&s.attribute);
                 if let Some(v) = &s.value {
-                    f.write_str(":")?;
-                    f.write_str(v)?;
+                    out.push(':');
+                    out.push_str(v);
                 }
-                Ok(())
             }
             Attribute::SsrcGroup(g) => {
-                f.write_str(":")?;
-                f.write_str(&g.semantics)?;
+                out.push(':');
+                out.push_str(&g.semantics);
                 for s in &g.ssrcs {
-                    write!(f, " {s}")?;
+                    out.push(' ');
+                    push_u64(out, (*s).into());
                 }
-                Ok(())
             }
             Attribute::Rid(r) => {
-                f.write_str(":")?;
-                f.write_str(&r.id)?;
-                f.write_str(" ")?;
-                f.write_str(r.direction.as_str())?;
+                out.push(':');
+                out.push_str(&r.id);
+                out.push(' ');
+                out.push_str(r.direction.as_str());
                 if !r.params.is_empty() {
-                    f.write_str(" ")?;
-                    write_params(f, &r.params)?;
+                    out.push(' ');
+                    write_params(out, &r.params);
                 }
-                Ok(())
             }
             Attribute::Simulcast(s) => {
-                f.write_str(":")?;
+                out.push(':');
                 let parts: [(&str, &SimulcastStreams<'_>); 2] = if s.recv_first {
                     [("recv", &s.recv), ("send", &s.send)]
                 } else {
@@ -1315,34 +1314,42 @@ impl fmt::Display for Attribute<'_> {
                         continue;
                     }
                     if !first {
-                        f.write_str(" ")?;
+                        out.push(' ');
                     }
                     first = false;
-                    f.write_str(dir)?;
-                    f.write_str(" ")?;
-                    write_streams(f, streams)?;
+                    out.push_str(dir);
+                    out.push(' ');
+                    write_streams(out, streams);
                 }
-                Ok(())
             }
-            Attribute::SctpPort(p) => write!(f, ":{p}"),
-            Attribute::MaxMessageSize(m) => write!(f, ":{m}"),
+            Attribute::SctpPort(p) => {
+                out.push(':');
+                push_u64(out, (*p).into());
+            }
+            Attribute::MaxMessageSize(m) => {
+                out.push(':');
+                push_u64(out, *m);
+            }
             Attribute::Sctpmap(s) => {
-                write!(f, ":{} {}", s.port, s.app)?;
+                out.push(':');
+                push_u64(out, s.port.into());
+                out.push(' ');
+                out.push_str(&s.app);
                 if let Some(n) = s.streams {
-                    write!(f, " {n}")?;
+                    out.push(' ');
+                    push_u64(out, n.into());
                 }
-                Ok(())
             }
             Attribute::Ptime(v) | Attribute::MaxPtime(v) | Attribute::Framerate(v) => {
-                f.write_str(":")?;
-                write_decimal(f, *v)
+                // `f64`'s Display is the shortest text that reads back as the same value:
+                // `20`, `29.97`. Writing to a String cannot fail.
+                let _ = write!(out, ":{v}");
             }
             Attribute::Other { value, .. } => {
                 if let Some(v) = value {
-                    f.write_str(":")?;
-                    f.write_str(v)?;
+                    out.push(':');
+                    out.push_str(v);
                 }
-                Ok(())
             }
             Attribute::RtcpMux
             | Attribute::RtcpMuxOnly
@@ -1351,7 +1358,16 @@ impl fmt::Display for Attribute<'_> {
             | Attribute::IceLite
             | Attribute::EndOfCandidates
             | Attribute::Direction(_)
-            | Attribute::BundleOnly => Ok(()),
+            | Attribute::BundleOnly => {}
         }
+    }
+}
+
+impl fmt::Display for Attribute<'_> {
+    /// Writes the attribute as it follows `a=` (no line ending).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(64);
+        self.write_to(&mut out);
+        f.write_str(&out)
     }
 }

@@ -1,12 +1,12 @@
 //! ICE candidates: the `candidate` attribute of RFC 8839 §5.1, in an SDP or alone (trickle).
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
 use crate::Error;
 use crate::attribute::AttrResult;
-use crate::text::{Fields, own, parse_num};
+use crate::text::{Fields, own, parse_num, push_u64};
 
 /// Transport of a candidate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -106,6 +106,27 @@ impl From<IpAddr> for Address<'_> {
     }
 }
 
+impl Address<'_> {
+    /// Appends the address text; IPv4 without going through `fmt`.
+    fn write_to(&self, out: &mut String) {
+        match self {
+            Address::Ip(IpAddr::V4(ip)) => {
+                for (i, octet) in ip.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_u64(out, octet.into());
+                }
+            }
+            // Writing to a String cannot fail.
+            Address::Ip(ip) => {
+                let _ = write!(out, "{ip}");
+            }
+            Address::Fqdn(n) => out.push_str(n),
+        }
+    }
+}
+
 impl fmt::Display for Address<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -169,6 +190,14 @@ pub struct Candidate<'a> {
     pub network_cost: Option<u32>,
     /// Other extension name/value pairs, in order.
     pub extensions: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+/// Appends `name` and `n` if there is an `n`.
+fn push_field(out: &mut String, name: &str, n: Option<u32>) {
+    if let Some(n) = n {
+        out.push_str(name);
+        push_u64(out, n.into());
+    }
 }
 
 fn is_ice_char(b: u8) -> bool {
@@ -347,58 +376,58 @@ impl<'a> Candidate<'a> {
         }
     }
 
-    /// Writes the value after `candidate:`.
-    pub(crate) fn write_value(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let transport = match (&self.transport, self.transport_uppercase) {
+    /// Appends the value after `candidate:`.
+    pub(crate) fn write_value(&self, out: &mut String) {
+        out.push_str(&self.foundation);
+        out.push(' ');
+        push_u64(out, self.component.into());
+        out.push(' ');
+        out.push_str(match (&self.transport, self.transport_uppercase) {
             (Transport::Udp, false) => "udp",
             (Transport::Udp, true) => "UDP",
             (Transport::Tcp, false) => "tcp",
             (Transport::Tcp, true) => "TCP",
             (Transport::Other(s), _) => s,
-        };
-        write!(
-            f,
-            "{} {} {} {} {} {} typ {}",
-            self.foundation,
-            self.component,
-            transport,
-            self.priority,
-            self.address,
-            self.port,
-            self.typ.as_str()
-        )?;
+        });
+        out.push(' ');
+        push_u64(out, self.priority.into());
+        out.push(' ');
+        self.address.write_to(out);
+        out.push(' ');
+        push_u64(out, self.port.into());
+        out.push_str(" typ ");
+        out.push_str(self.typ.as_str());
         if let Some(a) = &self.related_address {
-            write!(f, " raddr {a}")?;
+            out.push_str(" raddr ");
+            a.write_to(out);
         }
-        if let Some(p) = self.related_port {
-            write!(f, " rport {p}")?;
-        }
+        push_field(out, " rport ", self.related_port.map(u32::from));
         if let Some(t) = self.tcp_type {
-            write!(f, " tcptype {}", t.as_str())?;
+            out.push_str(" tcptype ");
+            out.push_str(t.as_str());
         }
-        if let Some(g) = self.generation {
-            write!(f, " generation {g}")?;
-        }
+        push_field(out, " generation ", self.generation);
         if let Some(u) = &self.ufrag {
-            write!(f, " ufrag {u}")?;
+            out.push_str(" ufrag ");
+            out.push_str(u);
         }
-        if let Some(n) = self.network_id {
-            write!(f, " network-id {n}")?;
-        }
-        if let Some(n) = self.network_cost {
-            write!(f, " network-cost {n}")?;
-        }
+        push_field(out, " network-id ", self.network_id);
+        push_field(out, " network-cost ", self.network_cost);
         for (k, v) in &self.extensions {
-            write!(f, " {k} {v}")?;
+            out.push(' ');
+            out.push_str(k);
+            out.push(' ');
+            out.push_str(v);
         }
-        Ok(())
     }
 }
 
 impl fmt::Display for Candidate<'_> {
     /// Writes `candidate:...`, the form trickle ICE sends (no `a=`, no line ending).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("candidate:")?;
-        self.write_value(f)
+        let mut out = String::with_capacity(128);
+        out.push_str("candidate:");
+        self.write_value(&mut out);
+        f.write_str(&out)
     }
 }

@@ -8,7 +8,7 @@ use crate::session::{
     Bandwidth, Connection, MediaDescription, MediaKind, Origin, Repeat, SessionDescription,
     TimeUnit, TimeZone, Timing, TypedTime,
 };
-use crate::text::{Fields, parse_num};
+use crate::text::{Fields, parse_num, split_at_byte, split_byte};
 
 /// Where the parser is in RFC 8866's grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,16 +36,16 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<SessionDescrip
     let mut sd = SessionDescription::new(0);
     sd.times.clear();
     let mut n = 0usize;
-    let mut lines = text.split('\n');
-    // `split` yields a last empty piece after a final newline; that is the end of input, not a
-    // blank line.
-    let mut next_line = lines.next();
-    while let Some(raw) = next_line {
-        next_line = lines.next();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let raw = match split_at_byte(rest, b'\n') {
+            Some((line, after)) => {
+                rest = after;
+                line
+            }
+            None => std::mem::take(&mut rest),
+        };
         n += 1;
-        if next_line.is_none() && raw.is_empty() {
-            break;
-        }
         if n > limits.max_lines {
             return Err(Error::TooManyLines {
                 line: n,
@@ -165,12 +165,13 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<SessionDescrip
     }
     match phase {
         Phase::Version => Err(Error::Empty),
+        // The input ended where the line was expected: name the line after the last.
         Phase::Origin => Err(Error::MissingLine {
-            line: n,
+            line: n + 1,
             expected: "o=",
         }),
         Phase::Name => Err(Error::MissingLine {
-            line: n,
+            line: n + 1,
             expected: "s=",
         }),
         Phase::Session | Phase::Media => Ok(sd),
@@ -239,7 +240,7 @@ fn parse_connection(v: &str, line: usize) -> Result<Connection<'_>, Error> {
     else {
         return Err(err);
     };
-    let mut parts = addr.split('/');
+    let mut parts = split_byte(addr, b'/');
     let address = parts.next().filter(|a| !a.is_empty()).ok_or(err.clone())?;
     let first = parts.next();
     let second = parts.next();
@@ -270,8 +271,7 @@ fn parse_connection(v: &str, line: usize) -> Result<Connection<'_>, Error> {
 }
 
 fn parse_bandwidth(v: &str, line: usize) -> Result<Bandwidth<'_>, Error> {
-    let (kind, value) = v
-        .split_once(':')
+    let (kind, value) = split_at_byte(v, b':')
         .and_then(|(k, n)| Some((k, parse_num(n)?)))
         .filter(|(k, _)| !k.is_empty() && !k.contains(' '))
         .ok_or(Error::InvalidField {
@@ -378,7 +378,7 @@ fn parse_media(v: &str, line: usize) -> Result<MediaDescription<'_>, Error> {
         other => MediaKind::Other(Cow::Borrowed(other)),
     };
     let port_text = f.next().ok_or(err.clone())?;
-    let (port, port_count) = match port_text.split_once('/') {
+    let (port, port_count) = match split_at_byte(port_text, b'/') {
         Some((p, c)) => (p, Some(parse_num(c).ok_or(err.clone())?)),
         None => (port_text, None),
     };
@@ -394,6 +394,8 @@ fn parse_media(v: &str, line: usize) -> Result<MediaDescription<'_>, Error> {
         connections: Vec::new(),
         bandwidths: Vec::new(),
         key: None,
-        attributes: Vec::new(),
+        // Browser media sections carry 20 to 60 attributes: start big enough to skip the
+        // first few doublings of the vector.
+        attributes: Vec::with_capacity(32),
     })
 }

@@ -303,7 +303,7 @@ macro_rules! attribute_accessors {
         /// `a=candidate` lines.
         pub fn candidates(&self) -> impl Iterator<Item = &Candidate<'a>> {
             self.attributes.iter().filter_map(|a| match a {
-                Attribute::Candidate(c) => Some(c),
+                Attribute::Candidate(c) => Some(&**c),
                 _ => None,
             })
         }

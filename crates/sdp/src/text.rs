@@ -1,7 +1,6 @@
 //! Small text helpers shared by the line and attribute parsers.
 
 use std::borrow::Cow;
-use std::str::FromStr;
 
 /// Space-separated fields of a value, skipping runs of spaces, with access to the unsplit rest.
 #[derive(Debug, Clone)]
@@ -16,7 +15,49 @@ impl<'a> Fields<'a> {
 
     /// Everything not yet split off, without leading spaces (trailing ones are kept).
     pub(crate) fn rest(&self) -> &'a str {
-        self.rest.trim_start_matches(' ')
+        skip_spaces(self.rest)
+    }
+}
+
+/// `s` without leading spaces.
+#[inline]
+fn skip_spaces(s: &str) -> &str {
+    let n = s.bytes().take_while(|&b| b == b' ').count();
+    s.get(n..).unwrap_or_default()
+}
+
+/// Pieces of a string between occurrences of an ASCII byte, like `str::split` with a `char`
+/// but using [`find_byte`].
+#[derive(Debug, Clone)]
+pub(crate) struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    byte: u8,
+}
+
+/// Splits `s` at every `byte`.
+pub(crate) fn split_byte(s: &str, byte: u8) -> SplitByte<'_> {
+    SplitByte {
+        rest: Some(s),
+        byte,
+    }
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match split_at_byte(s, self.byte) {
+            Some((piece, rest)) => {
+                self.rest = Some(rest);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
     }
 }
 
@@ -24,12 +65,12 @@ impl<'a> Iterator for Fields<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let s = self.rest.trim_start_matches(' ');
+        let s = skip_spaces(self.rest);
         if s.is_empty() {
             self.rest = s;
             return None;
         }
-        match s.split_once(' ') {
+        match split_at_byte(s, b' ') {
             Some((field, rest)) => {
                 self.rest = rest;
                 Some(field)
@@ -42,12 +83,76 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
+/// Index of the first `byte` in `s`.
+///
+/// SDP lines and fields are short (a few to a few dozen bytes), where the start-up cost of
+/// `memchr` (what `str::split_once` uses) dominates. This looks at eight bytes per step with
+/// the classic SWAR "has zero byte" test on `word ^ pattern`: the lowest flagged byte is
+/// exactly the first match (borrows only propagate upwards).
+#[inline]
+pub(crate) fn find_byte(s: &str, byte: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(byte);
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word) ^ pattern;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    let tail = bytes.get(offset..)?;
+    tail.iter().position(|&b| b == byte).map(|i| offset + i)
+}
+
+/// `s` split around its first `byte` (an ASCII byte, so both sides are valid UTF-8).
+#[inline]
+pub(crate) fn split_at_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    let i = find_byte(s, byte)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// Parses an unsigned decimal of ASCII digits only (no sign, no spaces), checking overflow.
-pub(crate) fn parse_num<T: FromStr>(s: &str) -> Option<T> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+pub(crate) fn parse_num<T: TryFrom<u64>>(s: &str) -> Option<T> {
+    if s.is_empty() || s.len() > 20 {
         return None;
     }
-    s.parse().ok()
+    let mut n: u64 = 0;
+    for b in s.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    T::try_from(n).ok()
+}
+
+/// Appends the decimal text of `n`, without going through `fmt`.
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            // `n % 10` is below 10.
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &b in buf.get(i..).unwrap_or_default() {
+        out.push(char::from(b));
+    }
 }
 
 /// Parses `digits[.digits]` as used by ptime, maxptime and framerate.
@@ -81,11 +186,37 @@ mod tests {
     }
 
     #[test]
+    fn find_byte_finds_the_first_match_at_every_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut s = vec![b'a'; len];
+                s[at] = b'\n';
+                if at + 1 < len {
+                    s[len - 1] = b'\n';
+                }
+                let s = String::from_utf8(s).unwrap();
+                assert_eq!(find_byte(&s, b'\n'), Some(at), "{s:?}");
+            }
+            assert_eq!(find_byte(&"a".repeat(len), b'\n'), None);
+        }
+        // Bytes that differ from the pattern only in the high bit are not matches.
+        assert_eq!(find_byte("\u{80}\u{80}\u{80}\u{80}:", b':'), Some(8));
+    }
+
+    #[test]
     fn numbers_are_digits_only() {
         assert_eq!(parse_num::<u8>("255"), Some(255));
         assert_eq!(parse_num::<u8>("256"), None);
         assert_eq!(parse_num::<u8>("+1"), None);
         assert_eq!(parse_num::<u8>(""), None);
+        assert_eq!(parse_num::<u64>("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_num::<u64>("18446744073709551616"), None);
+        assert_eq!(parse_num::<u64>("000000000000000000001"), None);
+        for n in [0, 7, 10, 65535, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
         assert_eq!(parse_decimal("29.97"), Some(29.97));
         assert_eq!(parse_decimal("20"), Some(20.0));
         assert_eq!(parse_decimal("1."), None);

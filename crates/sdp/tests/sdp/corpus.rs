@@ -25,7 +25,7 @@ fn lf_only_input_is_written_back_with_crlf() {
         let crlf = fixture(name);
         let lf = crlf.replace("\r\n", "\n");
         let lf = lf.as_str();
-        let sdp = SessionDescription::parse(&lf).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let sdp = SessionDescription::parse(lf).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(sdp.to_string(), crlf, "{name}");
     }
 }
@@ -429,14 +429,14 @@ fn descriptions_are_easy_to_build_and_edit() {
             clock_rate: 48000,
             channels: Some(2),
         }))
-        .push(Attribute::Candidate(Candidate::host(
+        .push(Attribute::Candidate(Box::new(Candidate::host(
             "1",
             1,
             Transport::Udp,
             2130706431,
             Address::Ip("127.0.0.1".parse().unwrap()),
             5000,
-        )));
+        ))));
     audio.set_direction(Direction::SendOnly);
     audio.set_direction(Direction::RecvOnly);
     sdp.media.push(audio);

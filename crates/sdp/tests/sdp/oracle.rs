@@ -1154,7 +1154,7 @@ fn build(
             });
         }
         for c in t.candidates {
-            m.push(Attribute::Candidate(c));
+            m.push(Attribute::Candidate(Box::new(c)));
         }
         if t.end_of_candidates {
             m.push(Attribute::EndOfCandidates);

@@ -161,11 +161,11 @@ fn attribute() -> impl Strategy<Value = Attribute<'static>> {
             })),
         (any::<u16>(), prop::option::of(ip())).prop_map(|(port, ip)| Attribute::Rtcp(Rtcp {
             port,
-            address: ip.map(|ip| RtcpAddress {
+            address: ip.map(|ip| Box::new(RtcpAddress {
                 net_type: "IN".into(),
                 addr_type: if ip.is_ipv4() { "IP4" } else { "IP6" }.into(),
                 address: ip.to_string().into(),
-            }),
+            })),
         })),
         Just(Attribute::RtcpMux),
         Just(Attribute::RtcpMuxOnly),
@@ -227,7 +227,7 @@ fn attribute() -> impl Strategy<Value = Attribute<'static>> {
             Just(Setup::HoldConn)
         ]
         .prop_map(Attribute::Setup),
-        candidate().prop_map(Attribute::Candidate),
+        candidate().prop_map(|c| Attribute::Candidate(Box::new(c))),
         Just(Attribute::EndOfCandidates),
         (any::<u32>(), param_key(), prop::option::of(text())).prop_map(
             |(ssrc, attribute, value)| Attribute::Ssrc(Ssrc {
