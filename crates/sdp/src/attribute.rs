@@ -5,10 +5,13 @@
 //! `expected` text of an error; the caller adds the line number.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use crate::candidate::Candidate;
-use crate::text::{Fields, own, parse_decimal, parse_num, push_u64, split_at_byte, split_byte};
+use crate::text::{
+    Fields, append_with, display_with, own, parse_decimal, parse_num, push_str, push_u64,
+    split_at_byte, split_byte,
+};
 
 /// The fallible result of parsing one attribute value: the error is what was expected.
 pub(crate) type AttrResult<T> = Result<T, &'static str>;
@@ -362,12 +365,13 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     /// Appends the digest as uppercase hex bytes separated by `:`.
-    fn write_hex(&self, out: &mut String) {
+    fn write_hex(&self, out: &mut Vec<u8>) {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        let nibble = |n: u8| char::from(HEX.get(usize::from(n & 0xf)).copied().unwrap_or(b'0'));
+        let nibble = |n: u8| HEX.get(usize::from(n & 0xf)).copied().unwrap_or(b'0');
+        out.reserve(self.digest.len() * 3);
         for (i, b) in self.digest.iter().enumerate() {
             if i > 0 {
-                out.push(':');
+                out.push(b':');
             }
             out.push(nibble(b >> 4));
             out.push(nibble(*b));
@@ -377,7 +381,7 @@ impl Fingerprint {
     /// The digest as SDP writes it, e.g. `AB:CD:...`.
     pub fn hex(&self) -> String {
         let mut out = String::with_capacity(self.digest.len() * 3);
-        self.write_hex(&mut out);
+        append_with(&mut out, |out| self.write_hex(out));
         out
     }
 }
@@ -539,6 +543,40 @@ impl<'a> Attribute<'a> {
             Attribute::MaxPtime(_) => "maxptime",
             Attribute::Framerate(_) => "framerate",
             Attribute::Other { name, .. } => name,
+        }
+    }
+
+    /// What [`Attribute::write_to`] writes before the value: the name, and the colon where a
+    /// value follows, as one constant string (one copy instead of two).
+    fn head(&self) -> &str {
+        match self {
+            Attribute::Rtpmap(_) => "rtpmap:",
+            Attribute::Fmtp(_) => "fmtp:",
+            Attribute::RtcpFb(_) => "rtcp-fb:",
+            Attribute::Rtcp(_) => "rtcp:",
+            Attribute::Extmap(_) => "extmap:",
+            Attribute::Mid(_) => "mid:",
+            Attribute::Msid(_) => "msid:",
+            Attribute::MsidSemantic(_) => "msid-semantic:",
+            Attribute::Group(_) => "group:",
+            Attribute::IceUfrag(_) => "ice-ufrag:",
+            Attribute::IcePwd(_) => "ice-pwd:",
+            Attribute::IceOptions(_) => "ice-options:",
+            Attribute::Fingerprint(_) => "fingerprint:",
+            Attribute::Setup(_) => "setup:",
+            Attribute::Candidate(_) => "candidate:",
+            Attribute::Ssrc(_) => "ssrc:",
+            Attribute::SsrcGroup(_) => "ssrc-group:",
+            Attribute::Rid(_) => "rid:",
+            Attribute::Simulcast(_) => "simulcast:",
+            Attribute::SctpPort(_) => "sctp-port:",
+            Attribute::MaxMessageSize(_) => "max-message-size:",
+            Attribute::Sctpmap(_) => "sctpmap:",
+            Attribute::Ptime(_) => "ptime:",
+            Attribute::MaxPtime(_) => "maxptime:",
+            Attribute::Framerate(_) => "framerate:",
+            // Flags, and `Other`, whose arm writes its own colon.
+            _ => self.name(),
         }
     }
 
@@ -841,10 +879,13 @@ fn parse_rtpmap(v: &str) -> AttrResult<Rtpmap<'_>> {
 
 /// Splits `a=1;b;c=2` into parameters, skipping empty items.
 fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
-    split_byte(s, b';')
-        .map(|item| item.trim_matches(' '))
-        .filter(|item| !item.is_empty())
-        .map(|item| match split_at_byte(item, b'=') {
+    let mut params = Vec::with_capacity(4);
+    for item in split_byte(s, b';') {
+        let item = trim_spaces(item);
+        if item.is_empty() {
+            continue;
+        }
+        params.push(match split_at_byte(item, b'=') {
             Some((k, v)) => FmtpParam {
                 key: Cow::Borrowed(k),
                 value: Some(Cow::Borrowed(v)),
@@ -853,8 +894,17 @@ fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
                 key: Cow::Borrowed(item),
                 value: None,
             },
-        })
-        .collect()
+        });
+    }
+    params
+}
+
+/// `s` without leading and trailing ASCII spaces.
+fn trim_spaces(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let start = bytes.iter().take_while(|&&b| b == b' ').count();
+    let end = bytes.len() - bytes.iter().rev().take_while(|&&b| b == b' ').count();
+    s.get(start..end.max(start)).unwrap_or_default()
 }
 
 fn parse_fmtp(v: &str) -> AttrResult<Fmtp<'_>> {
@@ -1132,177 +1182,171 @@ fn parse_sctpmap(v: &str) -> AttrResult<Sctpmap<'_>> {
 // Writing: straight into a `String` (pushing text is several times cheaper than `fmt`
 // machinery); the `Display` impls wrap this.
 
-fn write_params(out: &mut String, params: &[FmtpParam<'_>]) {
+fn write_params(out: &mut Vec<u8>, params: &[FmtpParam<'_>]) {
     for (i, p) in params.iter().enumerate() {
         if i > 0 {
-            out.push(';');
+            out.push(b';');
         }
-        out.push_str(&p.key);
+        push_str(out, &p.key);
         if let Some(v) = &p.value {
-            out.push('=');
-            out.push_str(v);
+            out.push(b'=');
+            push_str(out, v);
         }
     }
 }
 
-fn write_list(out: &mut String, items: &[Cow<'_, str>]) {
+fn write_list(out: &mut Vec<u8>, items: &[Cow<'_, str>]) {
     for item in items {
-        out.push(' ');
-        out.push_str(item);
+        out.push(b' ');
+        push_str(out, item);
     }
 }
 
-fn write_streams(out: &mut String, streams: &SimulcastStreams<'_>) {
+fn write_streams(out: &mut Vec<u8>, streams: &SimulcastStreams<'_>) {
     for (i, alts) in streams.iter().enumerate() {
         if i > 0 {
-            out.push(';');
+            out.push(b';');
         }
         for (j, rid) in alts.iter().enumerate() {
             if j > 0 {
-                out.push(',');
+                out.push(b',');
             }
             if rid.paused {
-                out.push('~');
+                out.push(b'~');
             }
-            out.push_str(&rid.id);
+            push_str(out, &rid.id);
         }
     }
 }
 
 impl Attribute<'_> {
-    /// Appends the attribute as it follows `a=` (no line ending) to `out`.
-    pub fn write_to(&self, out: &mut String) {
-        out.push_str(self.name());
+    /// Appends the attribute as it follows `a=` (no line ending) to `s`.
+    pub fn write_to(&self, s: &mut String) {
+        append_with(s, |out| self.write_bytes(out));
+    }
+
+    /// Appends the attribute as it follows `a=` to a byte buffer.
+    pub(crate) fn write_bytes(&self, out: &mut Vec<u8>) {
+        push_str(out, self.head());
         match self {
             Attribute::Rtpmap(r) => {
-                out.push(':');
                 push_u64(out, r.payload_type.into());
-                out.push(' ');
-                out.push_str(&r.encoding);
-                out.push('/');
+                out.push(b' ');
+                push_str(out, &r.encoding);
+                out.push(b'/');
                 push_u64(out, r.clock_rate.into());
                 if let Some(c) = r.channels {
-                    out.push('/');
+                    out.push(b'/');
                     push_u64(out, c.into());
                 }
             }
             Attribute::Fmtp(p) => {
-                out.push(':');
                 push_u64(out, p.payload_type.into());
                 if !p.params.is_empty() {
-                    out.push(' ');
+                    out.push(b' ');
                     write_params(out, &p.params);
                 }
             }
             Attribute::RtcpFb(r) => {
-                out.push(':');
                 match r.payload_type {
-                    FeedbackPt::Any => out.push('*'),
+                    FeedbackPt::Any => out.push(b'*'),
                     FeedbackPt::Pt(pt) => push_u64(out, pt.into()),
                 }
-                out.push(' ');
-                out.push_str(&r.kind);
+                out.push(b' ');
+                push_str(out, &r.kind);
                 if let Some(p) = &r.param {
-                    out.push(' ');
-                    out.push_str(p);
+                    out.push(b' ');
+                    push_str(out, p);
                 }
             }
             Attribute::Rtcp(r) => {
-                out.push(':');
                 push_u64(out, r.port.into());
                 if let Some(a) = &r.address {
                     for part in [&a.net_type, &a.addr_type, &a.address] {
-                        out.push(' ');
-                        out.push_str(part);
+                        out.push(b' ');
+                        push_str(out, part);
                     }
                 }
             }
             Attribute::Extmap(e) => {
-                out.push(':');
                 push_u64(out, e.id.into());
                 if let Some(d) = e.direction {
-                    out.push('/');
-                    out.push_str(d.as_str());
+                    out.push(b'/');
+                    push_str(out, d.as_str());
                 }
-                out.push(' ');
-                out.push_str(&e.uri);
+                out.push(b' ');
+                push_str(out, &e.uri);
                 if let Some(a) = &e.attributes {
-                    out.push(' ');
-                    out.push_str(a);
+                    out.push(b' ');
+                    push_str(out, a);
                 }
             }
             Attribute::Mid(s) | Attribute::IceUfrag(s) | Attribute::IcePwd(s) => {
-                out.push(':');
-                out.push_str(s);
+                push_str(out, s);
             }
             Attribute::Msid(m) => {
-                out.push(':');
-                out.push_str(&m.stream_id);
+                push_str(out, &m.stream_id);
                 if let Some(t) = &m.track_id {
-                    out.push(' ');
-                    out.push_str(t);
+                    out.push(b' ');
+                    push_str(out, t);
                 }
             }
             Attribute::MsidSemantic(m) => {
-                out.push_str(if m.space_after_colon { ": " } else { ":" });
-                out.push_str(&m.semantic);
+                if m.space_after_colon {
+                    out.push(b' ');
+                }
+                push_str(out, &m.semantic);
                 write_list(out, &m.ids);
             }
             Attribute::Group(g) => {
-                out.push(':');
-                out.push_str(&g.semantics);
+                push_str(out, &g.semantics);
                 write_list(out, &g.mids);
             }
             Attribute::IceOptions(o) => {
                 for (i, opt) in o.iter().enumerate() {
-                    out.push(if i == 0 { ':' } else { ' ' });
-                    out.push_str(opt);
+                    if i > 0 {
+                        out.push(b' ');
+                    }
+                    push_str(out, opt);
                 }
             }
             Attribute::Fingerprint(fp) => {
-                out.push(':');
-                out.push_str(fp.algorithm.as_str());
-                out.push(' ');
+                push_str(out, fp.algorithm.as_str());
+                out.push(b' ');
                 fp.write_hex(out);
             }
             Attribute::Setup(s) => {
-                out.push(':');
-                out.push_str(s.as_str());
+                push_str(out, s.as_str());
             }
             Attribute::Candidate(c) => {
-                out.push(':');
                 c.write_value(out);
             }
             Attribute::Ssrc(s) => {
-                out.push(':');
                 push_u64(out, s.ssrc.into());
-                out.push(' ');
-                out.push_str(&s.attribute);
+                out.push(b' ');
+                push_str(out, &s.attribute);
                 if let Some(v) = &s.value {
-                    out.push(':');
-                    out.push_str(v);
+                    out.push(b':');
+                    push_str(out, v);
                 }
             }
             Attribute::SsrcGroup(g) => {
-                out.push(':');
-                out.push_str(&g.semantics);
+                push_str(out, &g.semantics);
                 for s in &g.ssrcs {
-                    out.push(' ');
+                    out.push(b' ');
                     push_u64(out, (*s).into());
                 }
             }
             Attribute::Rid(r) => {
-                out.push(':');
-                out.push_str(&r.id);
-                out.push(' ');
-                out.push_str(r.direction.as_str());
+                push_str(out, &r.id);
+                out.push(b' ');
+                push_str(out, r.direction.as_str());
                 if !r.params.is_empty() {
-                    out.push(' ');
+                    out.push(b' ');
                     write_params(out, &r.params);
                 }
             }
             Attribute::Simulcast(s) => {
-                out.push(':');
                 let parts: [(&str, &SimulcastStreams<'_>); 2] = if s.recv_first {
                     [("recv", &s.recv), ("send", &s.send)]
                 } else {
@@ -1314,41 +1358,38 @@ impl Attribute<'_> {
                         continue;
                     }
                     if !first {
-                        out.push(' ');
+                        out.push(b' ');
                     }
                     first = false;
-                    out.push_str(dir);
-                    out.push(' ');
+                    push_str(out, dir);
+                    out.push(b' ');
                     write_streams(out, streams);
                 }
             }
             Attribute::SctpPort(p) => {
-                out.push(':');
                 push_u64(out, (*p).into());
             }
             Attribute::MaxMessageSize(m) => {
-                out.push(':');
                 push_u64(out, *m);
             }
             Attribute::Sctpmap(s) => {
-                out.push(':');
                 push_u64(out, s.port.into());
-                out.push(' ');
-                out.push_str(&s.app);
+                out.push(b' ');
+                push_str(out, &s.app);
                 if let Some(n) = s.streams {
-                    out.push(' ');
+                    out.push(b' ');
                     push_u64(out, n.into());
                 }
             }
             Attribute::Ptime(v) | Attribute::MaxPtime(v) | Attribute::Framerate(v) => {
                 // `f64`'s Display is the shortest text that reads back as the same value:
                 // `20`, `29.97`. Writing to a String cannot fail.
-                let _ = write!(out, ":{v}");
+                push_str(out, &v.to_string());
             }
             Attribute::Other { value, .. } => {
                 if let Some(v) = value {
-                    out.push(':');
-                    out.push_str(v);
+                    out.push(b':');
+                    push_str(out, v);
                 }
             }
             Attribute::RtcpMux
@@ -1366,8 +1407,6 @@ impl Attribute<'_> {
 impl fmt::Display for Attribute<'_> {
     /// Writes the attribute as it follows `a=` (no line ending).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = String::with_capacity(64);
-        self.write_to(&mut out);
-        f.write_str(&out)
+        display_with(f, 64, |out| self.write_bytes(out))
     }
 }

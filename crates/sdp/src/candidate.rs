@@ -1,12 +1,12 @@
 //! ICE candidates: the `candidate` attribute of RFC 8839 §5.1, in an SDP or alone (trickle).
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
-use std::net::IpAddr;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::Error;
 use crate::attribute::AttrResult;
-use crate::text::{Fields, own, parse_num, push_u64};
+use crate::text::{Fields, display_with, own, parse_num, push_str, push_u64, split_byte};
 
 /// Transport of a candidate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -81,6 +81,9 @@ pub enum Address<'a> {
 
 impl<'a> Address<'a> {
     fn parse(s: &'a str) -> Self {
+        if let Some(v4) = parse_ipv4(s) {
+            return Address::Ip(IpAddr::V4(v4));
+        }
         match s.parse() {
             Ok(ip) => Address::Ip(ip),
             Err(_) => Address::Fqdn(Cow::Borrowed(s)),
@@ -108,21 +111,21 @@ impl From<IpAddr> for Address<'_> {
 
 impl Address<'_> {
     /// Appends the address text; IPv4 without going through `fmt`.
-    fn write_to(&self, out: &mut String) {
+    fn write_bytes(&self, out: &mut Vec<u8>) {
         match self {
             Address::Ip(IpAddr::V4(ip)) => {
                 for (i, octet) in ip.octets().into_iter().enumerate() {
                     if i > 0 {
-                        out.push('.');
+                        out.push(b'.');
                     }
                     push_u64(out, octet.into());
                 }
             }
             // Writing to a String cannot fail.
             Address::Ip(ip) => {
-                let _ = write!(out, "{ip}");
+                push_str(out, &ip.to_string());
             }
-            Address::Fqdn(n) => out.push_str(n),
+            Address::Fqdn(n) => push_str(out, n),
         }
     }
 }
@@ -192,10 +195,25 @@ pub struct Candidate<'a> {
     pub extensions: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
+/// Dotted-quad IPv4 without leading zeros (what `Ipv4Addr::from_str` accepts), faster than
+/// the standard parser, which tries harder.
+fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = split_byte(s, b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.len() > 1 && part.starts_with('0') {
+            return None;
+        }
+        *octet = parse_num(part)?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
+}
+
 /// Appends `name` and `n` if there is an `n`.
-fn push_field(out: &mut String, name: &str, n: Option<u32>) {
+fn push_field(out: &mut Vec<u8>, name: &str, n: Option<u32>) {
     if let Some(n) = n {
-        out.push_str(name);
+        push_str(out, name);
         push_u64(out, n.into());
     }
 }
@@ -377,47 +395,50 @@ impl<'a> Candidate<'a> {
     }
 
     /// Appends the value after `candidate:`.
-    pub(crate) fn write_value(&self, out: &mut String) {
-        out.push_str(&self.foundation);
-        out.push(' ');
+    pub(crate) fn write_value(&self, out: &mut Vec<u8>) {
+        push_str(out, &self.foundation);
+        out.push(b' ');
         push_u64(out, self.component.into());
-        out.push(' ');
-        out.push_str(match (&self.transport, self.transport_uppercase) {
-            (Transport::Udp, false) => "udp",
-            (Transport::Udp, true) => "UDP",
-            (Transport::Tcp, false) => "tcp",
-            (Transport::Tcp, true) => "TCP",
-            (Transport::Other(s), _) => s,
-        });
-        out.push(' ');
+        out.push(b' ');
+        push_str(
+            out,
+            match (&self.transport, self.transport_uppercase) {
+                (Transport::Udp, false) => "udp",
+                (Transport::Udp, true) => "UDP",
+                (Transport::Tcp, false) => "tcp",
+                (Transport::Tcp, true) => "TCP",
+                (Transport::Other(s), _) => s,
+            },
+        );
+        out.push(b' ');
         push_u64(out, self.priority.into());
-        out.push(' ');
-        self.address.write_to(out);
-        out.push(' ');
+        out.push(b' ');
+        self.address.write_bytes(out);
+        out.push(b' ');
         push_u64(out, self.port.into());
-        out.push_str(" typ ");
-        out.push_str(self.typ.as_str());
+        push_str(out, " typ ");
+        push_str(out, self.typ.as_str());
         if let Some(a) = &self.related_address {
-            out.push_str(" raddr ");
-            a.write_to(out);
+            push_str(out, " raddr ");
+            a.write_bytes(out);
         }
         push_field(out, " rport ", self.related_port.map(u32::from));
         if let Some(t) = self.tcp_type {
-            out.push_str(" tcptype ");
-            out.push_str(t.as_str());
+            push_str(out, " tcptype ");
+            push_str(out, t.as_str());
         }
         push_field(out, " generation ", self.generation);
         if let Some(u) = &self.ufrag {
-            out.push_str(" ufrag ");
-            out.push_str(u);
+            push_str(out, " ufrag ");
+            push_str(out, u);
         }
         push_field(out, " network-id ", self.network_id);
         push_field(out, " network-cost ", self.network_cost);
         for (k, v) in &self.extensions {
-            out.push(' ');
-            out.push_str(k);
-            out.push(' ');
-            out.push_str(v);
+            out.push(b' ');
+            push_str(out, k);
+            out.push(b' ');
+            push_str(out, v);
         }
     }
 }
@@ -425,9 +446,9 @@ impl<'a> Candidate<'a> {
 impl fmt::Display for Candidate<'_> {
     /// Writes `candidate:...`, the form trickle ICE sends (no `a=`, no line ending).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = String::with_capacity(128);
-        out.push_str("candidate:");
-        self.write_value(&mut out);
-        f.write_str(&out)
+        display_with(f, 128, |out| {
+            push_str(out, "candidate:");
+            self.write_value(out);
+        })
     }
 }

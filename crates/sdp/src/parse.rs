@@ -180,10 +180,11 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<SessionDescrip
 
 /// Splits `x=value` into the type letter and the value.
 fn split_line(line: &str) -> Option<(char, &str)> {
-    let rest = line.strip_prefix(|c: char| c.is_ascii_lowercase())?;
-    let value = rest.strip_prefix('=')?;
-    let kind = char::from(*line.as_bytes().first()?);
-    Some((kind, value))
+    match line.as_bytes() {
+        // Two ASCII bytes, so index 2 is a char boundary.
+        [kind @ b'a'..=b'z', b'=', ..] => Some((char::from(*kind), line.get(2..)?)),
+        _ => None,
+    }
 }
 
 fn set_once<'a>(

@@ -64,8 +64,13 @@ impl<'a> Iterator for SplitByte<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = &'a str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'a str> {
-        let s = skip_spaces(self.rest);
+        // Fields are almost always separated by exactly one space: check before looping.
+        let s = match self.rest.as_bytes().first() {
+            Some(b' ') => skip_spaces(self.rest),
+            _ => self.rest,
+        };
         if s.is_empty() {
             self.rest = s;
             return None;
@@ -124,6 +129,18 @@ pub(crate) fn parse_num<T: TryFrom<u64>>(s: &str) -> Option<T> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }
+    if s.len() <= 9 {
+        // Nine digits cannot overflow a u32: no checks inside the loop.
+        let mut n: u32 = 0;
+        for b in s.bytes() {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            n = n * 10 + u32::from(digit);
+        }
+        return T::try_from(u64::from(n)).ok();
+    }
     let mut n: u64 = 0;
     for b in s.bytes() {
         let digit = b.wrapping_sub(b'0');
@@ -135,24 +152,54 @@ pub(crate) fn parse_num<T: TryFrom<u64>>(s: &str) -> Option<T> {
     T::try_from(n).ok()
 }
 
+/// Appends `s`.
+#[inline]
+pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(s.as_bytes());
+}
+
 /// Appends the decimal text of `n`, without going through `fmt`.
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+pub(crate) fn push_u64(out: &mut Vec<u8>, n: u64) {
+    // `n % 10` is below 10, so the cast keeps it whole.
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    let mut n = n;
+    while n > 0 && i > 0 {
         i -= 1;
         if let Some(slot) = buf.get_mut(i) {
-            // `n % 10` is below 10.
             *slot = b'0' + (n % 10) as u8;
         }
         n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
     }
-    for &b in buf.get(i..).unwrap_or_default() {
-        out.push(char::from(b));
-    }
+    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+}
+
+/// Runs `write` on a byte buffer and hands the text to `f`.
+///
+/// The writers append only `&str`s and ASCII bytes, so the buffer is always UTF-8; the check
+/// here is one fast pass, and its error arm cannot be reached.
+pub(crate) fn display_with(
+    f: &mut std::fmt::Formatter<'_>,
+    capacity: usize,
+    write: impl FnOnce(&mut Vec<u8>),
+) -> std::fmt::Result {
+    let mut out = Vec::with_capacity(capacity);
+    write(&mut out);
+    f.write_str(std::str::from_utf8(&out).map_err(|_| std::fmt::Error)?)
+}
+
+/// Runs `write` on a byte buffer and appends the text to `s` (see [`display_with`]).
+pub(crate) fn append_with(s: &mut String, write: impl FnOnce(&mut Vec<u8>)) {
+    let mut out = std::mem::take(s).into_bytes();
+    write(&mut out);
+    *s = String::from_utf8(out).unwrap_or_else(|e| {
+        // Unreachable (see above); keep what is valid rather than panic.
+        String::from_utf8_lossy(e.as_bytes()).into_owned()
+    });
 }
 
 /// Parses `digits[.digits]` as used by ptime, maxptime and framerate.
@@ -212,10 +259,10 @@ mod tests {
         assert_eq!(parse_num::<u64>("18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_num::<u64>("18446744073709551616"), None);
         assert_eq!(parse_num::<u64>("000000000000000000001"), None);
-        for n in [0, 7, 10, 65535, u64::MAX] {
-            let mut s = String::new();
+        for n in [0, 7, 10, 99, 100, 65535, u64::MAX] {
+            let mut s = Vec::new();
             push_u64(&mut s, n);
-            assert_eq!(s, n.to_string());
+            assert_eq!(s, n.to_string().as_bytes());
         }
         assert_eq!(parse_decimal("29.97"), Some(29.97));
         assert_eq!(parse_decimal("20"), Some(20.0));
