@@ -452,3 +452,35 @@ impl fmt::Display for Candidate<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_ipv4_agrees_with_the_standard_parser() {
+        let cases = [
+            "0.0.0.0",
+            "127.0.0.1",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "",
+            "a.b.c.d",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.04",
+            "99999999999.1.1.1",
+        ];
+        for s in cases {
+            assert_eq!(parse_ipv4(s), s.parse::<Ipv4Addr>().ok(), "{s:?}");
+        }
+        for a in [0u8, 1, 9, 10, 99, 100, 199, 200, 255] {
+            let s = format!("{a}.{a}.0.{a}");
+            assert_eq!(parse_ipv4(&s), s.parse().ok(), "{s}");
+        }
+    }
+}
