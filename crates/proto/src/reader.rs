@@ -38,26 +38,31 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over the whole of `buf`.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf }
     }
 
     /// Bytes not yet read.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len()
     }
 
     /// Whether everything has been read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// The unread bytes, without consuming them.
+    #[inline]
     pub fn peek_rest(&self) -> &'a [u8] {
         self.buf
     }
 
     /// Consumes and returns `n` bytes.
+    #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], ReadError> {
         if n > self.buf.len() {
             return Err(ReadError::Truncated {
@@ -71,6 +76,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes exactly `N` bytes into an array.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], ReadError> {
         let s = self.take(N)?;
         let mut out = [0u8; N];
@@ -79,48 +85,57 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes and returns everything left.
+    #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
         std::mem::take(&mut self.buf)
     }
 
     /// Skips `n` bytes.
+    #[inline]
     pub fn skip(&mut self, n: usize) -> Result<(), ReadError> {
         self.take(n).map(|_| ())
     }
 
     /// One byte.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, ReadError> {
         Ok(u8::from_be_bytes(self.array()?))
     }
 
     /// Big-endian u16.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, ReadError> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
     /// Big-endian 24-bit integer.
+    #[inline]
     pub fn u24(&mut self) -> Result<u32, ReadError> {
         let [a, b, c] = self.array()?;
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
     /// Big-endian u32.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, ReadError> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
     /// Big-endian 48-bit integer.
+    #[inline]
     pub fn u48(&mut self) -> Result<u64, ReadError> {
         let [a, b, c, d, e, f] = self.array()?;
         Ok(u64::from_be_bytes([0, 0, a, b, c, d, e, f]))
     }
 
     /// Big-endian u64.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, ReadError> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
     /// A sub-reader over the next `n` bytes, consuming them from this one.
+    #[inline]
     pub fn sub(&mut self, n: usize) -> Result<Reader<'a>, ReadError> {
         self.take(n).map(Reader::new)
     }

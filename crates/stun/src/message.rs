@@ -168,8 +168,10 @@ pub struct RawAttribute<'a> {
 pub struct Message<'a> {
     buf: &'a [u8],
     header: Header,
-    integrity: Option<usize>,
-    integrity_sha256: Option<usize>,
+    /// Offset and value of the MESSAGE-INTEGRITY that counts.
+    integrity: Option<(usize, &'a [u8])>,
+    /// Offset and value of the MESSAGE-INTEGRITY-SHA256 that counts.
+    integrity_sha256: Option<(usize, &'a [u8])>,
     fingerprint: Option<usize>,
 }
 
@@ -199,25 +201,36 @@ impl Walk {
     }
 }
 
-/// Reads one TLV, checking its length and padding against what remains.
-fn next_tlv<'a>(r: &mut Reader<'a>) -> Result<RawAttribute<'a>, Error> {
-    let typ = r.u16()?;
-    let len = r.u16()?;
-    let remaining = r.remaining();
-    let n = usize::from(len);
-    if n > remaining {
-        return Err(Error::AttributeOverflow {
-            typ,
-            length: len,
+/// Reads the TLV at `pos` of the message body `body`, checking its length and padding against
+/// what remains; returns it and the position of the next one. The hot path of decoding, so it
+/// works on positions rather than through a `Reader`.
+#[inline]
+fn tlv_at(body: &[u8], pos: usize) -> Result<(RawAttribute<'_>, usize), Error> {
+    let remaining = body.len().saturating_sub(pos);
+    let Some(&[t0, t1, l0, l1]) = body.get(pos..pos.saturating_add(4)) else {
+        return Err(Error::Truncated {
+            needed: 4,
             remaining,
         });
+    };
+    let typ = u16::from_be_bytes([t0, t1]);
+    let length = u16::from_be_bytes([l0, l1]);
+    let n = usize::from(length);
+    let left = remaining - 4;
+    if n > left {
+        return Err(Error::AttributeOverflow {
+            typ,
+            length,
+            remaining: left,
+        });
     }
-    if pad4(n) > remaining {
+    if pad4(n) > left {
         return Err(Error::BadPadding { typ });
     }
-    let value = r.take(n)?;
-    r.skip(pad4(n) - n)?;
-    Ok(RawAttribute { typ, value })
+    let start = pos + 4;
+    // In bounds by the two checks above.
+    let value = body.get(start..start + n).unwrap_or_default();
+    Ok((RawAttribute { typ, value }, start + pad4(n)))
 }
 
 impl<'a> Message<'a> {
@@ -242,11 +255,12 @@ impl<'a> Message<'a> {
             integrity_sha256: None,
             fingerprint: None,
         };
-        let mut r = Reader::new(body);
+        let mut pos = 0;
         let mut walk = Walk::default();
-        while !r.is_empty() {
-            let offset = buf.len() - r.remaining();
-            let attr = next_tlv(&mut r)?;
+        while pos < body.len() {
+            let offset = HEADER_LEN + pos;
+            let (attr, next) = tlv_at(body, pos)?;
+            pos = next;
             if msg.fingerprint.is_some() {
                 return Err(Error::AttributeAfterFingerprint { typ: attr.typ });
             }
@@ -255,24 +269,30 @@ impl<'a> Message<'a> {
             }
             match attr.typ {
                 types::FINGERPRINT => {
-                    let Attribute::Fingerprint(fp) =
-                        Attribute::decode(attr.typ, attr.value, &header.transaction_id)?
-                    else {
-                        return Err(Error::BadFingerprint);
+                    let Ok(&fp) = <&[u8; 4]>::try_from(attr.value) else {
+                        return Err(Error::InvalidAttribute {
+                            typ: attr.typ,
+                            reason: "wrong length",
+                        });
                     };
                     let covered = buf.get(..offset).unwrap_or_default();
-                    if crc32fast::hash(covered) ^ FINGERPRINT_XOR != fp {
+                    if crc32fast::hash(covered) ^ FINGERPRINT_XOR != u32::from_be_bytes(fp) {
                         return Err(Error::BadFingerprint);
                     }
                     msg.fingerprint = Some(offset);
                 }
                 types::MESSAGE_INTEGRITY => {
-                    Attribute::decode(attr.typ, attr.value, &header.transaction_id)?;
-                    msg.integrity = Some(offset);
+                    if attr.value.len() != 20 {
+                        return Err(Error::InvalidAttribute {
+                            typ: attr.typ,
+                            reason: "wrong length",
+                        });
+                    }
+                    msg.integrity = Some((offset, attr.value));
                 }
                 types::MESSAGE_INTEGRITY_SHA256 => {
                     Attribute::decode(attr.typ, attr.value, &header.transaction_id)?;
-                    msg.integrity_sha256 = Some(offset);
+                    msg.integrity_sha256 = Some((offset, attr.value));
                 }
                 _ => {}
             }
@@ -340,7 +360,8 @@ impl<'a> Message<'a> {
     /// RFC 8489 §14.5 says (except MESSAGE-INTEGRITY-SHA256 and FINGERPRINT).
     pub fn attributes(&self) -> Attributes<'a> {
         Attributes {
-            r: Reader::new(self.buf.get(HEADER_LEN..).unwrap_or_default()),
+            body: self.buf.get(HEADER_LEN..).unwrap_or_default(),
+            pos: 0,
             walk: Walk::default(),
         }
     }
@@ -376,52 +397,64 @@ impl<'a> Message<'a> {
     /// (RFC 8489 §9.1.3, §9.2.4). The HMAC runs over the received bytes in place, with the
     /// header length adjusted as the RFC says; nothing is copied.
     pub fn verify(&self, key: &Key) -> Result<(), Error> {
-        if let Some(offset) = self.integrity_sha256 {
-            let (mac, expected) = self.mac_input(offset, key.sha256())?;
-            return mac
+        if let Some((offset, expected)) = self.integrity_sha256 {
+            return self
+                .mac_input(offset, expected, key.sha256())
                 .verify_truncated_left(expected)
                 .map_err(|_| Error::BadIntegrity);
         }
-        if let Some(offset) = self.integrity {
-            let (mac, expected) = self.mac_input(offset, key.sha1())?;
-            return mac.verify_slice(expected).map_err(|_| Error::BadIntegrity);
+        if let Some((offset, expected)) = self.integrity {
+            return self
+                .mac_input(offset, expected, key.sha1())
+                .verify_slice(expected)
+                .map_err(|_| Error::BadIntegrity);
         }
         Err(Error::NoIntegrity)
     }
 
-    /// Feeds the bytes an integrity attribute at `offset` covers into `mac`; returns it and
-    /// the received MAC.
-    fn mac_input<M: Mac + Clone>(&self, offset: usize, mac: &M) -> Result<(M, &'a [u8]), Error> {
+    /// The header length an integrity attribute at `offset` with value `value` is computed
+    /// with: the body up to the end of that attribute.
+    fn covered_length(&self, offset: usize, value: &[u8]) -> u16 {
+        // At most the 16-bit body length of a decoded message.
+        (offset + 4 + value.len() - HEADER_LEN) as u16
+    }
+
+    /// `mac` fed with the bytes an integrity attribute at `offset` with value `value` covers:
+    /// the header with its length counting up to the end of that attribute, and everything
+    /// between the header and the attribute.
+    #[inline]
+    fn mac_input<M: Mac + Clone>(&self, offset: usize, value: &[u8], mac: &M) -> M {
         let mut mac = mac.clone();
-        let mut r = Reader::new(self.buf.get(offset..).unwrap_or_default());
-        let attr = next_tlv(&mut r)?;
-        let end = offset + 4 + attr.value.len();
-        let length = u16::try_from(end - HEADER_LEN).map_err(|_| Error::BadIntegrity)?;
+        let length = self.covered_length(offset, value);
         mac.update(self.buf.get(..2).unwrap_or_default());
         mac.update(&length.to_be_bytes());
         mac.update(self.buf.get(4..offset).unwrap_or_default());
-        Ok((mac, attr.value))
+        mac
     }
 }
 
 /// Iterator over the counted attributes of a [`Message`].
 #[derive(Debug, Clone)]
 pub struct Attributes<'a> {
-    r: Reader<'a>,
+    body: &'a [u8],
+    pos: usize,
     walk: Walk,
 }
 
 impl<'a> Iterator for Attributes<'a> {
     type Item = RawAttribute<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<RawAttribute<'a>> {
-        loop {
+        while self.pos < self.body.len() {
             // The message was checked by `decode`, so this cannot fail; stop if it does.
-            let attr = next_tlv(&mut self.r).ok()?;
+            let (attr, next) = tlv_at(self.body, self.pos).ok()?;
+            self.pos = next;
             if self.walk.counts(attr.typ) {
                 return Some(attr);
             }
         }
+        None
     }
 }
 

@@ -1,0 +1,64 @@
+//! Decode + verify an ICE binding request in a loop, for profilers (callgrind, perf).
+//!
+//! `cargo build --release -p nutshell-stun --example profile_decode`
+//! `valgrind --tool=callgrind target/release/examples/profile_decode 10000`
+
+use std::hint::black_box;
+
+use nutshell_stun::{Attribute, Encoder, Key, Message, MessageType, TransactionId};
+
+fn main() {
+    let n: u32 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let key = Key::short_term("pE3n7Ypq0mYkNVs6o0pLqcW4");
+    let mut req = Vec::new();
+    let mut enc = Encoder::new(
+        &mut req,
+        MessageType::BINDING_REQUEST,
+        TransactionId([7; 12]),
+    );
+    enc.add(&Attribute::Username("Rx4f:9aB2")).unwrap();
+    enc.add(&Attribute::Priority(1_853_824_767)).unwrap();
+    enc.add(&Attribute::IceControlling(0x1d2e_3f40_5162_7384))
+        .unwrap();
+    enc.add(&Attribute::UseCandidate).unwrap();
+    enc.add_integrity(&key);
+    enc.add_fingerprint();
+    enc.finish();
+    let time = |name: &str, f: &dyn Fn() -> u64| {
+        let start = std::time::Instant::now();
+        let mut sum = 0u64;
+        for _ in 0..n {
+            sum = sum.wrapping_add(f());
+        }
+        let el = start.elapsed();
+        println!(
+            "{name}: {} ns/iter (checksum {sum})",
+            el.as_nanos() / u128::from(n.max(1))
+        );
+    };
+    let msg = Message::decode(&req).unwrap();
+    time("decode", &|| {
+        Message::decode(black_box(&req)).unwrap().has_fingerprint() as u64
+    });
+    time("verify", &|| black_box(&msg).verify(&key).is_ok() as u64);
+    time("typed", &|| {
+        black_box(&msg)
+            .typed()
+            .map(|a| matches!(a, Ok(Attribute::Priority(_))) as u64)
+            .sum()
+    });
+    time("raw attributes", &|| {
+        black_box(&msg).attributes().map(|a| u64::from(a.typ)).sum()
+    });
+    time("crc32", &|| u64::from(crc32fast::hash(black_box(&req))));
+    time("all", &|| {
+        let msg = Message::decode(black_box(&req)).unwrap();
+        msg.verify(&key).unwrap();
+        msg.typed()
+            .map(|a| matches!(a, Ok(Attribute::Priority(_))) as u64)
+            .sum()
+    });
+}
