@@ -302,24 +302,9 @@ impl<'a> Candidate<'a> {
             "relay" => CandidateType::Relay,
             other => CandidateType::Other(Cow::Borrowed(other)),
         };
-        let mut c = Candidate {
-            foundation: Cow::Borrowed(foundation),
-            component,
-            transport,
-            transport_uppercase,
-            priority,
-            address,
-            port,
-            typ,
-            related_address: None,
-            related_port: None,
-            tcp_type: None,
-            generation: None,
-            ufrag: None,
-            network_id: None,
-            network_cost: None,
-            extensions: Vec::new(),
-        };
+        let mut c = Candidate::host(foundation, component, transport, priority, address, port);
+        c.transport_uppercase = transport_uppercase;
+        c.typ = typ;
         while let Some(name) = f.next() {
             let value = f.next().ok_or("extension names and values in pairs")?;
             let dup = "each extension at most once";
