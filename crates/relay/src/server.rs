@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::binding::BindingService;
 
@@ -119,7 +120,8 @@ impl Server {
         let mut tasks = JoinSet::new();
         let limit = Arc::new(Semaphore::new(self.config.max_tcp_connections));
         for socket in self.udp {
-            tasks.spawn(serve_udp(socket, self.config.software.clone()));
+            let span = tracing::info_span!("udp", local = ?socket.local_addr().ok());
+            tasks.spawn(serve_udp(socket, self.config.software.clone()).instrument(span));
         }
         for listener in self.tcp {
             tasks.spawn(serve_tcp(listener, self.config.clone(), Arc::clone(&limit)));
@@ -129,7 +131,6 @@ impl Server {
 }
 
 async fn serve_udp(socket: UdpSocket, software: String) {
-    let local = socket.local_addr().ok();
     let mut service = BindingService::new(software);
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut out = Vec::with_capacity(1500);
@@ -138,14 +139,14 @@ async fn serve_udp(socket: UdpSocket, software: String) {
             Ok(x) => x,
             Err(e) => {
                 // ICMP errors from earlier sends surface here on some systems; keep serving.
-                tracing::debug!(?local, error = %e, "udp receive error");
+                tracing::debug!(error = %e, "udp receive error");
                 continue;
             }
         };
         out.clear();
         let input = buf.get(..n).unwrap_or_default();
         let outcome = service.handle(source, input, &mut out);
-        tracing::trace!(?local, %source, ?outcome, "udp");
+        tracing::trace!(%source, ?outcome, "udp");
         if !out.is_empty()
             && let Err(e) = socket.send_to(&out, source).await
         {
@@ -173,11 +174,15 @@ async fn serve_tcp(listener: TcpListener, config: Config, limit: Arc<Semaphore>)
         };
         let software = config.software.clone();
         let idle = config.tcp_idle_timeout;
-        tokio::spawn(async move {
-            let _permit = permit;
-            let why = serve_tcp_connection(stream, peer, software, idle).await;
-            tracing::debug!(%peer, %why, "tcp connection closed");
-        });
+        let span = tracing::debug_span!("tcp", %peer);
+        tokio::spawn(
+            async move {
+                let _permit = permit;
+                let why = serve_tcp_connection(stream, peer, software, idle).await;
+                tracing::debug!(%why, "tcp connection closed");
+            }
+            .instrument(span),
+        );
     }
 }
 
