@@ -24,14 +24,20 @@ struct Relay {
 
 impl Relay {
     fn start() -> Relay {
+        Relay::start_with(&[])
+    }
+
+    /// Starts the relay on 127.0.0.1 (its `port`) and on `extra` listen addresses.
+    fn start_with(extra: &[SocketAddr]) -> Relay {
         // A port free for UDP at this moment; the relay binds TCP on the same port.
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port("127.0.0.1");
+        let mut args = vec!["--listen".to_string(), format!("127.0.0.1:{port}")];
+        for a in extra {
+            args.push("--listen".into());
+            args.push(a.to_string());
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_nutshell-relay"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(&args)
             .env("RUST_LOG", "nutshell_relay=trace")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -53,12 +59,32 @@ impl Relay {
             log,
             seen: Vec::new(),
         };
-        relay.wait_log("listening on tcp");
+        for _ in 0..=extra.len() {
+            relay.wait_log_new("listening on tcp");
+        }
         relay
     }
 
     fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Waits for a new log line (not seen before) containing `needle`.
+    fn wait_log_new(&mut self, needle: &str) -> String {
+        loop {
+            match self.log.recv_timeout(HANG_GUARD) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!(
+                    "relay never logged {needle:?} ({e}); log so far:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
     }
 
     /// Waits for a log line containing `needle` and returns it.
@@ -88,6 +114,14 @@ impl Drop for Relay {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn free_port(ip: &str) -> u16 {
+    UdpSocket::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn binding_request(tid: [u8; 12], build: impl FnOnce(&mut Encoder<'_>)) -> Vec<u8> {
@@ -292,4 +326,40 @@ fn udp_tcp_errors_floods_and_clean_shutdown() {
     relay.wait_log("shutting down");
     let status = relay.child.wait().unwrap();
     assert!(status.success(), "relay exited with {status}");
+}
+
+#[test]
+fn ipv6_loopback_and_repeated_listen() {
+    // Skip only where the kernel has no IPv6 loopback at all; then nothing here can run.
+    let Ok(probe) = UdpSocket::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback here; skipping");
+        return;
+    };
+    let v6 = SocketAddr::from((
+        std::net::Ipv6Addr::LOCALHOST,
+        probe.local_addr().unwrap().port(),
+    ));
+    drop(probe);
+    let relay = Relay::start_with(&[v6]);
+
+    // Both listeners answer, each with the client's own address family.
+    let sock4 = udp_client();
+    let resp = udp_exchange(&sock4, relay.addr(), &binding_request([8; 12], |_| {}));
+    assert_eq!(
+        Message::decode(&resp)
+            .unwrap()
+            .get(types::XOR_MAPPED_ADDRESS),
+        Some(Ok(Attribute::XorMappedAddress(sock4.local_addr().unwrap())))
+    );
+    let sock6 = UdpSocket::bind("[::1]:0").unwrap();
+    sock6
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let resp = udp_exchange(&sock6, v6, &binding_request([9; 12], |_| {}));
+    assert_eq!(
+        Message::decode(&resp)
+            .unwrap()
+            .get(types::XOR_MAPPED_ADDRESS),
+        Some(Ok(Attribute::XorMappedAddress(sock6.local_addr().unwrap())))
+    );
 }
