@@ -55,14 +55,13 @@ fn main() -> ExitCode {
         }
         for r in m.rtpmaps() {
             let fmtp = m.fmtp(r.payload_type).map(|f| {
-                f.params
-                    .iter()
+                f.params()
                     .map(|p| match &p.value {
                         Some(v) => format!("{}={v}", p.key),
                         None => p.key.to_string(),
                     })
                     .collect::<Vec<_>>()
-                    .join(";")
+                    .join(" ")
             });
             let fbs: Vec<String> = m
                 .rtcp_fbs()

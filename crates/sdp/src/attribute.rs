@@ -173,33 +173,79 @@ pub struct FmtpParam<'a> {
 
 /// `a=fmtp:<payload type> <param>;<param>...`
 ///
-/// Parameters are split at `;`, and each at its first `=`. White space around an item is not
-/// kept (browsers write none; RFC examples sometimes put a space after `;`).
+/// Format parameters are opaque to SDP (RFC 8866 §6.15): the codec's own RFC defines them,
+/// and SDP carries them unchanged. So the text after the payload type is kept as written in
+/// [`Fmtp::value`] (lossless, and no allocation per line when parsing), and
+/// [`Fmtp::params`] splits it on demand into key/value pairs: items at `;`, each at its first
+/// `=`, white space around items dropped, empty items skipped. [`Fmtp::get`] reads one and
+/// [`Fmtp::set`] edits one.
+///
+/// ```
+/// use nutshell_sdp::{Attribute, FmtpParam};
+/// let Attribute::Fmtp(mut f) = Attribute::parse("fmtp:111 minptime=10;useinbandfec=1", 1)?
+/// else { unreachable!() };
+/// assert_eq!(f.get("useinbandfec"), Some("1"));
+/// f.set("stereo", "1");
+/// assert_eq!(f.value, "minptime=10;useinbandfec=1;stereo=1");
+/// assert_eq!(f.params().count(), 3);
+/// # Ok::<(), nutshell_sdp::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fmtp<'a> {
     /// RTP payload type the parameters apply to.
     pub payload_type: u8,
-    /// The parameters in order.
-    pub params: Vec<FmtpParam<'a>>,
+    /// The parameter text after the payload type, as written (e.g.
+    /// `minptime=10;useinbandfec=1`, `111/111`, `0-15`).
+    pub value: Cow<'a, str>,
 }
 
 impl<'a> Fmtp<'a> {
+    /// An fmtp line built from parameters.
+    pub fn new<'p>(payload_type: u8, params: impl IntoIterator<Item = FmtpParam<'p>>) -> Self {
+        let mut value = String::new();
+        for (i, p) in params.into_iter().enumerate() {
+            if i > 0 {
+                value.push(';');
+            }
+            value.push_str(&p.key);
+            if let Some(v) = &p.value {
+                value.push('=');
+                value.push_str(v);
+            }
+        }
+        Fmtp {
+            payload_type,
+            value: Cow::Owned(value),
+        }
+    }
+
+    /// The parameters, split from [`Fmtp::value`].
+    pub fn params(&self) -> impl Iterator<Item = FmtpParam<'_>> {
+        split_params(&self.value)
+    }
+
     /// The value of parameter `key`, if present with a value.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
+        split_params(&self.value)
             .find(|p| p.key == key)
-            .and_then(|p| p.value.as_deref())
+            .and_then(|p| match p.value {
+                Some(Cow::Borrowed(v)) => Some(v),
+                _ => None,
+            })
     }
 
     /// Sets `key` to `value`, replacing an existing value or appending the parameter.
-    pub fn set(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) {
-        let key = key.into();
-        let value = Some(value.into());
-        match self.params.iter_mut().find(|p| p.key == key) {
-            Some(p) => p.value = value,
-            None => self.params.push(FmtpParam { key, value }),
+    pub fn set(&mut self, key: &str, value: &str) {
+        let mut params: Vec<FmtpParam<'_>> = split_params(&self.value).collect();
+        match params.iter_mut().find(|p| p.key == key) {
+            Some(p) => p.value = Some(Cow::Borrowed(value)),
+            None => params.push(FmtpParam {
+                key: Cow::Borrowed(key),
+                value: Some(Cow::Borrowed(value)),
+            }),
         }
+        let rebuilt = Fmtp::new(self.payload_type, params).value.into_owned();
+        self.value = Cow::Owned(rebuilt);
     }
 }
 
@@ -606,7 +652,7 @@ impl<'a> Attribute<'a> {
             }),
             Attribute::Fmtp(f) => Attribute::Fmtp(Fmtp {
                 payload_type: f.payload_type,
-                params: f.params.into_iter().map(FmtpParam::into_owned).collect(),
+                value: own(f.value),
             }),
             Attribute::RtcpFb(r) => Attribute::RtcpFb(RtcpFb {
                 payload_type: r.payload_type,
@@ -878,14 +924,13 @@ fn parse_rtpmap(v: &str) -> AttrResult<Rtpmap<'_>> {
 }
 
 /// Splits `a=1;b;c=2` into parameters, skipping empty items.
-fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
-    let mut params = Vec::with_capacity(4);
-    for item in split_byte(s, b';') {
+fn split_params(s: &str) -> impl Iterator<Item = FmtpParam<'_>> {
+    split_byte(s, b';').filter_map(|item| {
         let item = trim_spaces(item);
         if item.is_empty() {
-            continue;
+            return None;
         }
-        params.push(match split_at_byte(item, b'=') {
+        Some(match split_at_byte(item, b'=') {
             Some((k, v)) => FmtpParam {
                 key: Cow::Borrowed(k),
                 value: Some(Cow::Borrowed(v)),
@@ -894,9 +939,13 @@ fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
                 key: Cow::Borrowed(item),
                 value: None,
             },
-        });
-    }
-    params
+        })
+    })
+}
+
+/// [`split_params`], collected.
+fn parse_params(s: &str) -> Vec<FmtpParam<'_>> {
+    split_params(s).collect()
 }
 
 /// `s` without leading and trailing ASCII spaces.
@@ -911,7 +960,7 @@ fn parse_fmtp(v: &str) -> AttrResult<Fmtp<'_>> {
     let (pt, rest) = split_at_byte(v, b' ').unwrap_or((v, ""));
     Ok(Fmtp {
         payload_type: parse_pt(pt)?,
-        params: parse_params(rest),
+        value: Cow::Borrowed(rest),
     })
 }
 
@@ -1242,9 +1291,9 @@ impl Attribute<'_> {
             }
             Attribute::Fmtp(p) => {
                 push_u64(out, p.payload_type.into());
-                if !p.params.is_empty() {
+                if !p.value.is_empty() {
                     out.push(b' ');
-                    write_params(out, &p.params);
+                    push_str(out, &p.value);
                 }
             }
             Attribute::RtcpFb(r) => {

@@ -385,12 +385,15 @@ fn parse_media(v: &str, line: usize) -> Result<MediaDescription<'_>, Error> {
     };
     let port = parse_num(port).ok_or(err.clone())?;
     let protocol = f.next().ok_or(err)?;
+    // Size the format list once (a Chrome video section has twenty-odd payload types).
+    let mut formats = Vec::with_capacity(f.rest().bytes().filter(|&b| b == b' ').count() + 1);
+    formats.extend(f.map(Cow::Borrowed));
     Ok(MediaDescription {
         kind,
         port,
         port_count,
         protocol: Cow::Borrowed(protocol),
-        formats: f.map(Cow::Borrowed).collect(),
+        formats,
         information: None,
         connections: Vec::new(),
         bandwidths: Vec::new(),

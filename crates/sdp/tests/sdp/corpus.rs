@@ -67,8 +67,21 @@ fn chrome_offer() {
     assert_eq!(fmtp.get("minptime"), Some("10"));
     assert_eq!(fmtp.get("useinbandfec"), Some("1"));
     let red = audio.fmtp(63).unwrap();
-    assert_eq!(red.params[0].key, "111/111");
-    assert_eq!(red.params[0].value, None);
+    let red_params: Vec<_> = red.params().collect();
+    assert_eq!(red_params.len(), 1);
+    assert_eq!(red_params[0].key, "111/111");
+    assert_eq!(red_params[0].value, None);
+    let h264 = sdp.media[1].fmtp(106).unwrap();
+    let keys: Vec<_> = h264.params().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "level-asymmetry-allowed",
+            "packetization-mode",
+            "profile-level-id"
+        ]
+    );
+    assert_eq!(h264.get("profile-level-id"), Some("42e01f"));
 
     let first = audio.candidates().next().unwrap();
     assert_eq!(first.foundation, "1467250027");

@@ -314,8 +314,8 @@ fn compare_fmtp(d: &mut Diff, at: &str, f: &Fmtp<'_>, value: &str) {
             None => (p, None),
         })
         .collect();
-    let ours: Vec<(&str, Option<&str>)> = f
-        .params
+    let params: Vec<FmtpParam<'_>> = f.params().collect();
+    let ours: Vec<(&str, Option<&str>)> = params
         .iter()
         .map(|p| (&*p.key, p.value.as_deref()))
         .collect();
@@ -507,7 +507,7 @@ fn expected_codecs(sd: &SessionDescription<'_>) -> BTreeMap<u8, Codec> {
                 }
             }
             if let Some(f) = m.fmtp(pt) {
-                let text = params_text(&f.params);
+                let text = params_text(&f.params().collect::<Vec<_>>());
                 if c.fmtp.is_empty() && !text.is_empty() && !text.contains(' ') {
                     c.fmtp = text;
                 }
@@ -952,10 +952,7 @@ fn codecs(video: bool) -> impl Strategy<Value = Vec<CodecParts>> {
                         clock_rate,
                         channels: if video { None } else { channels },
                     },
-                    fmtp: params.map(|params| Fmtp {
-                        payload_type: pt,
-                        params,
-                    }),
+                    fmtp: params.map(|params| Fmtp::new(pt, params)),
                     feedback: fbs
                         .into_iter()
                         .map(|(kind, param)| RtcpFb {

@@ -145,10 +145,8 @@ fn attribute() -> impl Strategy<Value = Attribute<'static>> {
                     channels,
                 })
             ),
-        (any::<u8>(), params()).prop_map(|(payload_type, params)| Attribute::Fmtp(Fmtp {
-            payload_type,
-            params
-        })),
+        (any::<u8>(), params())
+            .prop_map(|(payload_type, params)| Attribute::Fmtp(Fmtp::new(payload_type, params))),
         (
             prop_oneof![Just(FeedbackPt::Any), any::<u8>().prop_map(FeedbackPt::Pt)],
             param_key(),
