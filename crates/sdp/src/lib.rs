@@ -46,10 +46,13 @@
 //! - **Typed where it matters, verbatim elsewhere.** Every attribute JSEP and browsers use has
 //!   a variant of [`Attribute`] with typed fields (payload types as `u8`, fingerprints as
 //!   bytes, candidates fully parsed). Anything else is [`Attribute::Other`], kept in place.
+//!   Codec parameters (`a=fmtp`) are the one deliberate exception: SDP treats them as opaque
+//!   (RFC 8866 §6.15), so [`Fmtp`] keeps their text and splits it into key/value pairs on
+//!   demand ([`Fmtp::params`], [`Fmtp::get`], [`Fmtp::set`]).
 //! - **Lossless.** For well-formed input (single spaces between fields, CRLF line ends, lines
 //!   in RFC 8866 order, spelled as browsers spell them), `parse(s).to_string() == s`. Input
-//!   that is accepted but spelled otherwise (LF line ends, runs of spaces, a space after `;`
-//!   in fmtp, lowercase fingerprints, non-canonical IPv6 text) is normalized; for *every*
+//!   that is accepted but spelled otherwise (LF line ends, runs of spaces between fields,
+//!   lowercase fingerprints, non-canonical IPv6 text) is normalized; for *every*
 //!   accepted input, `parse(parse(s).to_string()) == parse(s)`. The few spelling differences
 //!   between browsers that matter to an exact round trip are kept as fields
 //!   ([`MsidSemantic::space_after_colon`], [`Candidate::transport_uppercase`]).
