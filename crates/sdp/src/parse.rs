@@ -103,7 +103,7 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<SessionDescrip
                 phase = Phase::Session;
             }
             Phase::Session => match kind {
-                'a' => sd.attributes.push(Attribute::parse(value, n)?),
+                'a' => Attribute::parse_into(value, n, &mut sd.attributes)?,
                 'm' => {
                     push_media(&mut sd, value, n, limits)?;
                     phase = Phase::Media;
@@ -145,7 +145,7 @@ pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<SessionDescrip
                     return Err(Error::NotALine { line: n });
                 };
                 match kind {
-                    'a' => m.attributes.push(Attribute::parse(value, n)?),
+                    'a' => Attribute::parse_into(value, n, &mut m.attributes)?,
                     'm' => push_media(&mut sd, value, n, limits)?,
                     'i' => set_once(&mut m.information, value, n, kind)?,
                     'c' => m.connections.push(parse_connection(value, n)?),
