@@ -173,7 +173,16 @@ pub struct Message<'a> {
     /// Offset and value of the MESSAGE-INTEGRITY-SHA256 that counts.
     integrity_sha256: Option<(usize, &'a [u8])>,
     fingerprint: Option<usize>,
+    /// Where the first [`INDEXED`] counted attributes are, noted by `decode` so that reading
+    /// them does not walk the TLVs again: (type, value offset in `buf`, value length).
+    index: [(u16, u32, u16); INDEXED],
+    /// How many counted attributes `decode` met (may exceed [`INDEXED`]).
+    counted: usize,
 }
+
+/// Counted attributes whose positions a [`Message`] keeps; an ICE check has six. Messages with
+/// more are read by walking the TLVs again.
+const INDEXED: usize = 8;
 
 /// RFC 8489 §14.5/§14.6: after an integrity attribute every attribute is ignored, except a
 /// MESSAGE-INTEGRITY-SHA256 after MESSAGE-INTEGRITY, and FINGERPRINT.
@@ -254,6 +263,8 @@ impl<'a> Message<'a> {
             integrity: None,
             integrity_sha256: None,
             fingerprint: None,
+            index: [(0, 0, 0); INDEXED],
+            counted: 0,
         };
         let mut pos = 0;
         let mut walk = Walk::default();
@@ -267,6 +278,11 @@ impl<'a> Message<'a> {
             if !walk.counts(attr.typ) {
                 continue;
             }
+            if let Some(slot) = msg.index.get_mut(msg.counted) {
+                // Offsets fit in u32 and lengths in u16: the message is at most 20 + 65535 bytes.
+                *slot = (attr.typ, (offset + 4) as u32, attr.value.len() as u16);
+            }
+            msg.counted += 1;
             match attr.typ {
                 types::FINGERPRINT => {
                     let Ok(&fp) = <&[u8; 4]>::try_from(attr.value) else {
@@ -359,8 +375,17 @@ impl<'a> Message<'a> {
     /// The attributes that count, in order: those after an integrity attribute are skipped as
     /// RFC 8489 §14.5 says (except MESSAGE-INTEGRITY-SHA256 and FINGERPRINT).
     pub fn attributes(&self) -> Attributes<'a> {
+        let indexed = self.counted <= INDEXED;
         Attributes {
-            body: self.buf.get(HEADER_LEN..).unwrap_or_default(),
+            buf: self.buf,
+            index: self.index,
+            next: 0,
+            len: if indexed { self.counted } else { 0 },
+            body: if indexed {
+                &[]
+            } else {
+                self.buf.get(HEADER_LEN..).unwrap_or_default()
+            },
             pos: 0,
             walk: Walk::default(),
         }
@@ -436,6 +461,12 @@ impl<'a> Message<'a> {
 /// Iterator over the counted attributes of a [`Message`].
 #[derive(Debug, Clone)]
 pub struct Attributes<'a> {
+    buf: &'a [u8],
+    /// Positions noted at decode, used while `next < len`.
+    index: [(u16, u32, u16); INDEXED],
+    next: usize,
+    len: usize,
+    /// Otherwise (more attributes than the index holds): the body, walked again.
     body: &'a [u8],
     pos: usize,
     walk: Walk,
@@ -446,6 +477,13 @@ impl<'a> Iterator for Attributes<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<RawAttribute<'a>> {
+        if self.next < self.len {
+            let &(typ, start, len) = self.index.get(self.next)?;
+            self.next += 1;
+            let start = start as usize;
+            let value = self.buf.get(start..start + usize::from(len))?;
+            return Some(RawAttribute { typ, value });
+        }
         while self.pos < self.body.len() {
             // The message was checked by `decode`, so this cannot fail; stop if it does.
             let (attr, next) = tlv_at(self.body, self.pos).ok()?;

@@ -856,3 +856,32 @@ proptest! {
         prop_assert_eq!(ChannelData::decode(&out), Ok(cd));
     }
 }
+
+#[test]
+fn many_attributes_are_read_past_the_decode_index() {
+    let mut buf = Vec::new();
+    let mut enc = Encoder::new(
+        &mut buf,
+        MessageType::BINDING_REQUEST,
+        TransactionId([4; 12]),
+    );
+    for i in 0..12u32 {
+        enc.add(&Attribute::Lifetime(i)).unwrap();
+    }
+    enc.add_fingerprint();
+    enc.finish();
+    let msg = Message::decode(&buf).unwrap();
+    let lifetimes: Vec<u32> = msg
+        .typed()
+        .filter_map(|a| match a.unwrap() {
+            Attribute::Lifetime(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lifetimes, (0..12).collect::<Vec<_>>());
+    assert_eq!(msg.attributes().count(), 13);
+    assert!(matches!(
+        msg.get(types::FINGERPRINT),
+        Some(Ok(Attribute::Fingerprint(_)))
+    ));
+}
