@@ -414,13 +414,20 @@ impl Fingerprint {
     fn write_hex(&self, out: &mut Vec<u8>) {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let nibble = |n: u8| HEX.get(usize::from(n & 0xf)).copied().unwrap_or(b'0');
-        out.reserve(self.digest.len() * 3);
-        for (i, b) in self.digest.iter().enumerate() {
-            if i > 0 {
-                out.push(b':');
+        // Each byte becomes `:XY`; the first colon is dropped. Built on the stack and copied
+        // once per 64 bytes of digest (all of a SHA-512).
+        for (chunk_index, chunk) in self.digest.chunks(64).enumerate() {
+            let mut buf = [0u8; 3 * 64];
+            for (slot, b) in buf.chunks_exact_mut(3).zip(chunk) {
+                slot.copy_from_slice(&[b':', nibble(b >> 4), nibble(*b)]);
             }
-            out.push(nibble(b >> 4));
-            out.push(nibble(*b));
+            let text = buf.get(..3 * chunk.len()).unwrap_or_default();
+            let text = if chunk_index == 0 {
+                text.get(1..).unwrap_or_default()
+            } else {
+                text
+            };
+            out.extend_from_slice(text);
         }
     }
 
