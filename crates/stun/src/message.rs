@@ -5,7 +5,7 @@ use hmac::Mac;
 use proto::Reader;
 
 use crate::attr::{Attribute, is_comprehension_required, is_known, pad4, types};
-use crate::key::Key;
+use crate::key::{Key, ct_eq};
 use crate::{Error, FINGERPRINT_XOR, HEADER_LEN, MAGIC_COOKIE};
 
 /// A STUN method: the 12-bit operation a message is about (RFC 8489 §5, RFC 8656 §17).
@@ -429,10 +429,17 @@ impl<'a> Message<'a> {
                 .map_err(|_| Error::BadIntegrity);
         }
         if let Some((offset, expected)) = self.integrity {
-            return self
-                .mac_input(offset, expected, key.sha1())
-                .verify_slice(expected)
-                .map_err(|_| Error::BadIntegrity);
+            let length = self.covered_length(offset, expected);
+            let tag = key.sha1().mac(&[
+                self.buf.get(..2).unwrap_or_default(),
+                &length.to_be_bytes(),
+                self.buf.get(4..offset).unwrap_or_default(),
+            ]);
+            return if ct_eq(&tag, expected) {
+                Ok(())
+            } else {
+                Err(Error::BadIntegrity)
+            };
         }
         Err(Error::NoIntegrity)
     }
@@ -621,9 +628,9 @@ impl<'b> Encoder<'b> {
         let body = self.body_len() + 4 + 20;
         // A message over 64 KiB is not a STUN message; its header length saturates then.
         let _ = self.set_length(body);
-        let mut mac = key.sha1().clone();
-        mac.update(self.buf.get(self.start..).unwrap_or_default());
-        let tag = mac.finalize().into_bytes();
+        let tag = key
+            .sha1()
+            .mac(&[self.buf.get(self.start..).unwrap_or_default()]);
         self.add_mac(types::MESSAGE_INTEGRITY, &tag);
     }
 

@@ -885,3 +885,23 @@ fn many_attributes_are_read_past_the_decode_index() {
         Some(Ok(Attribute::Fingerprint(_)))
     ));
 }
+
+proptest! {
+    /// The hand-driven HMAC-SHA1 equals RustCrypto's `Hmac<Sha1>` for any key and split.
+    #[test]
+    fn hmac_sha1_matches_the_hmac_crate(
+        key in proptest::collection::vec(any::<u8>(), 0..150),
+        msg in proptest::collection::vec(any::<u8>(), 0..300),
+        cut1 in any::<usize>(),
+        cut2 in any::<usize>(),
+    ) {
+        use hmac::{Hmac, Mac};
+        let mut reference = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+        reference.update(&msg);
+        let expected = reference.finalize().into_bytes();
+        let a = cut1 % (msg.len() + 1);
+        let b = a + cut2 % (msg.len() - a + 1);
+        let ours = crate::key::HmacSha1::new(&key).mac(&[&msg[..a], &msg[a..b], &msg[b..]]);
+        prop_assert_eq!(&ours[..], &expected[..]);
+    }
+}
