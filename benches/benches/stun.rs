@@ -21,7 +21,9 @@ use stun as nutshell_stun; // our crate, by its workspace short name
 
 const USERNAME: &str = "Rx4f:9aB2";
 const PASSWORD: &str = "pE3n7Ypq0mYkNVs6o0pLqcW4";
-const TID: [u8; 12] = [0x5a, 0x11, 0xe0, 0x2b, 0x71, 0x33, 0x9c, 0x04, 0xd2, 0x6e, 0x81, 0x47];
+const TID: [u8; 12] = [
+    0x5a, 0x11, 0xe0, 0x2b, 0x71, 0x33, 0x9c, 0x04, 0xd2, 0x6e, 0x81, 0x47,
+];
 const PRIORITY: u32 = 1_853_824_767;
 const TIE_BREAKER: u64 = 0x1d2e_3f40_5162_7384;
 
@@ -99,7 +101,12 @@ fn webrtc_decode(
     let ctl = m.get(ATTR_ICE_CONTROLLING).unwrap();
     let priority = u32::from_be_bytes(prio[..4].try_into().unwrap());
     let controlling = u64::from_be_bytes(ctl[..8].try_into().unwrap());
-    (username, priority, controlling, m.contains(ATTR_USE_CANDIDATE))
+    (
+        username,
+        priority,
+        controlling,
+        m.contains(ATTR_USE_CANDIDATE),
+    )
 }
 
 fn str0m_decode<'a>(buf: &'a [u8]) -> Check<'a> {
@@ -187,13 +194,15 @@ fn encode(c: &mut Criterion) {
     };
     let mut buf = [0u8; 1500];
     let req = request();
-    let str0m_tid = is_oracle::stun::StunMessage::parse(&req).unwrap().trans_id();
+    let str0m_tid = is_oracle::stun::StunMessage::parse(&req)
+        .unwrap()
+        .trans_id();
     let str0m_encode = |buf: &mut [u8]| {
         is_oracle::stun::StunMessage::binding_reply(str0m_tid, addr)
-        .to_bytes(Some(PASSWORD.as_bytes()), buf, |k, p| {
-            is_oracle::DefaultSha1HmacProvider.sha1_hmac(k, p)
-        })
-        .unwrap()
+            .to_bytes(Some(PASSWORD.as_bytes()), buf, |k, p| {
+                is_oracle::DefaultSha1HmacProvider.sha1_hmac(k, p)
+            })
+            .unwrap()
     };
 
     let n = nutshell_encode(&mut out);
@@ -213,11 +222,15 @@ fn encode(c: &mut Criterion) {
     }
 
     let mut g = c.benchmark_group("stun_encode_ice_response");
-    g.bench_function("nutshell", |b| b.iter(|| nutshell_encode(black_box(&mut out))));
+    g.bench_function("nutshell", |b| {
+        b.iter(|| nutshell_encode(black_box(&mut out)))
+    });
     g.bench_function("stun (webrtc-rs)", |b| {
         b.iter(|| webrtc_encode(black_box(&mut m)))
     });
-    g.bench_function("str0m (is)", |b| b.iter(|| str0m_encode(black_box(&mut buf))));
+    g.bench_function("str0m (is)", |b| {
+        b.iter(|| str0m_encode(black_box(&mut buf)))
+    });
     g.finish();
 }
 

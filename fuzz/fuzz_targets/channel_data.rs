@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(framed.expect("ChannelData frames") >= 4 + cd.data.len());
     for pad in [false, true] {
         let mut out = Vec::new();
-        let n = cd.encode(&mut out, pad).expect("a decoded message re-encodes");
+        let n = cd
+            .encode(&mut out, pad)
+            .expect("a decoded message re-encodes");
         assert_eq!(n, out.len());
         assert_eq!(ChannelData::decode(&out), Ok(cd));
     }
