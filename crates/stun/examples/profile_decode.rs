@@ -29,6 +29,12 @@ fn main() {
     enc.add_fingerprint();
     enc.finish();
     let only = std::env::args().nth(2);
+    println!(
+        "size_of Attribute {} Result<Attribute, Error> {} Message {}",
+        std::mem::size_of::<Attribute<'_>>(),
+        std::mem::size_of::<Result<Attribute<'_>, nutshell_stun::Error>>(),
+        std::mem::size_of::<Message<'_>>()
+    );
     let time = |name: &str, f: &dyn Fn() -> u64| {
         if only.as_deref().is_some_and(|o| o != name) {
             return;
@@ -58,6 +64,24 @@ fn main() {
     });
     time("raw attributes", &|| {
         black_box(&msg).attributes().map(|a| u64::from(a.typ)).sum()
+    });
+    let tid = TransactionId([7; 12]);
+    let prio = [0x6e, 0, 1, 0xff];
+    time("decode PRIORITY", &|| {
+        matches!(
+            Attribute::decode(nutshell_stun::types::PRIORITY, black_box(&prio), &tid),
+            Ok(Attribute::Priority(_))
+        ) as u64
+    });
+    time("decode USERNAME", &|| {
+        matches!(
+            Attribute::decode(
+                nutshell_stun::types::USERNAME,
+                black_box(b"Rx4f:9aB2"),
+                &tid
+            ),
+            Ok(Attribute::Username(_))
+        ) as u64
     });
     time("crc32", &|| u64::from(crc32fast::hash(black_box(&req))));
     time("all", &|| {

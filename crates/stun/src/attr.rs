@@ -371,6 +371,7 @@ fn exact<const N: usize>(typ: u16, value: &[u8]) -> Result<[u8; N], Error> {
     <[u8; N]>::try_from(value).map_err(|_| invalid(typ, "wrong length"))
 }
 
+#[inline]
 fn utf8(typ: u16, value: &[u8]) -> Result<&str, Error> {
     std::str::from_utf8(value).map_err(|_| invalid(typ, "not UTF-8"))
 }
@@ -471,7 +472,34 @@ fn encode_address(out: &mut Vec<u8>, addr: &SocketAddr, xor: Option<&Transaction
 impl<'a> Attribute<'a> {
     /// Interprets the value of an attribute of type `typ` found in a message with transaction id
     /// `tid` (needed to undo the XOR of XOR-*-ADDRESS).
+    #[inline]
     pub fn decode(typ: u16, value: &'a [u8], tid: &TransactionId) -> Result<Self, Error> {
+        // The attributes of every ICE connectivity check are decoded inline; the rest in a
+        // separate function, whose large frame they then do not pay for.
+        match typ {
+            types::USERNAME => utf8(typ, value).map(Attribute::Username),
+            types::PRIORITY => {
+                exact(typ, value).map(|b| Attribute::Priority(u32::from_be_bytes(b)))
+            }
+            types::ICE_CONTROLLING => {
+                exact(typ, value).map(|b| Attribute::IceControlling(u64::from_be_bytes(b)))
+            }
+            types::ICE_CONTROLLED => {
+                exact(typ, value).map(|b| Attribute::IceControlled(u64::from_be_bytes(b)))
+            }
+            types::USE_CANDIDATE if value.is_empty() => Ok(Attribute::UseCandidate),
+            types::MESSAGE_INTEGRITY => <&[u8; 20]>::try_from(value)
+                .map(Attribute::MessageIntegrity)
+                .map_err(|_| invalid(typ, "wrong length")),
+            types::FINGERPRINT => {
+                exact(typ, value).map(|b| Attribute::Fingerprint(u32::from_be_bytes(b)))
+            }
+            _ => Self::decode_other(typ, value, tid),
+        }
+    }
+
+    #[inline(never)]
+    fn decode_other(typ: u16, value: &'a [u8], tid: &TransactionId) -> Result<Self, Error> {
         use types::*;
         Ok(match typ {
             MAPPED_ADDRESS => Attribute::MappedAddress(decode_address(typ, value, None)?),
