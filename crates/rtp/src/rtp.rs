@@ -1,0 +1,650 @@
+//! The RTP packet view (RFC 3550 §5.1), RFC 8285 header extension elements, and the builder.
+
+use proto::Reader;
+
+use crate::ext::{
+    AudioLevel, ExtensionKind, ExtensionMap, ExtensionValue, PlayoutDelay, VideoOrientation,
+};
+use crate::{Error, VERSION};
+
+/// The fixed RTP header length.
+pub const HEADER_LEN: usize = 12;
+/// The "defined by profile" value of the RFC 8285 one-byte header form.
+pub const ONE_BYTE_PROFILE: u16 = 0xBEDE;
+/// The "defined by profile" value of the RFC 8285 two-byte header form, with the four
+/// "appbits" zero (they may carry application data, RFC 8285 §4.3).
+pub const TWO_BYTE_PROFILE: u16 = 0x1000;
+
+/// Most extension elements one [`RtpPacketBuilder`] carries.
+pub const MAX_BUILDER_EXTENSIONS: usize = 16;
+
+/// A checked, borrowed view of an RTP packet (RFC 3550 §5.1).
+///
+/// ```text
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |V=2|P|X|  CC   |M|     PT      |       sequence number         |
+/// |                           timestamp                           |
+/// |           synchronization source (SSRC) identifier            |
+/// |            contributing source (CSRC) identifiers             |
+/// |                             ....                              |
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpPacket<'a> {
+    first: u8,
+    second: u8,
+    sequence_number: u16,
+    timestamp: u32,
+    ssrc: u32,
+    csrcs: &'a [u8],
+    extension: Option<HeaderExtension<'a>>,
+    header_len: usize,
+    payload: &'a [u8],
+    padding: u8,
+}
+
+impl<'a> RtpPacket<'a> {
+    /// Checks `buf` as one RTP packet and returns a view of it.
+    ///
+    /// Checks: at least the fixed header, version 2, the CSRC list and header extension
+    /// present in full, RFC 8285 elements well formed (for the one-byte and two-byte profiles),
+    /// and a padding count that is neither zero nor larger than what follows the header.
+    pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
+        if buf.len() < HEADER_LEN {
+            return Err(Error::Truncated {
+                needed: HEADER_LEN,
+                remaining: buf.len(),
+            });
+        }
+        let mut r = Reader::new(buf);
+        let [first, second] = r.array()?;
+        if first >> 6 != VERSION {
+            return Err(Error::BadVersion(first >> 6));
+        }
+        let sequence_number = r.u16()?;
+        let timestamp = r.u32()?;
+        let ssrc = r.u32()?;
+        let csrcs = r.take(usize::from(first & 0x0f) * 4)?;
+        let extension = if first & 0x10 != 0 {
+            let profile = r.u16()?;
+            let words = r.u16()?;
+            let data = r.take(usize::from(words) * 4)?;
+            let ext = HeaderExtension { profile, data };
+            ext.validate()?;
+            Some(ext)
+        } else {
+            None
+        };
+        let header_len = buf.len() - r.remaining();
+        let mut payload = r.rest();
+        let mut padding = 0;
+        if first & 0x20 != 0 {
+            let count = payload.last().copied().unwrap_or(0);
+            match payload.len().checked_sub(usize::from(count)) {
+                Some(len) if count != 0 => {
+                    payload = payload.get(..len).unwrap_or_default();
+                    padding = count;
+                }
+                _ => {
+                    return Err(Error::BadPadding {
+                        padding: count,
+                        available: payload.len(),
+                    });
+                }
+            }
+        }
+        Ok(RtpPacket {
+            first,
+            second,
+            sequence_number,
+            timestamp,
+            ssrc,
+            csrcs,
+            extension,
+            header_len,
+            payload,
+            padding,
+        })
+    }
+
+    /// The version, always 2.
+    pub fn version(&self) -> u8 {
+        self.first >> 6
+    }
+
+    /// The P bit.
+    pub fn has_padding(&self) -> bool {
+        self.first & 0x20 != 0
+    }
+
+    /// The X bit.
+    pub fn has_extension(&self) -> bool {
+        self.first & 0x10 != 0
+    }
+
+    /// The CC field: how many CSRCs follow the fixed header.
+    pub fn csrc_count(&self) -> u8 {
+        self.first & 0x0f
+    }
+
+    /// The M bit.
+    pub fn marker(&self) -> bool {
+        self.second & 0x80 != 0
+    }
+
+    /// The payload type, 0..=127.
+    pub fn payload_type(&self) -> u8 {
+        self.second & 0x7f
+    }
+
+    /// The sequence number.
+    pub fn sequence_number(&self) -> u16 {
+        self.sequence_number
+    }
+
+    /// The RTP timestamp.
+    pub fn timestamp(&self) -> u32 {
+        self.timestamp
+    }
+
+    /// The synchronization source.
+    pub fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+
+    /// The contributing sources, in order.
+    pub fn csrcs(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
+        self.csrcs
+            .chunks_exact(4)
+            .map(|c| c.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b)))
+    }
+
+    /// The header extension, if the X bit is set.
+    pub fn extension(&self) -> Option<HeaderExtension<'a>> {
+        self.extension
+    }
+
+    /// The RFC 8285 extension elements (none if there is no extension or its profile is
+    /// neither the one-byte nor the two-byte form).
+    pub fn extensions(&self) -> Extensions<'a> {
+        match self.extension {
+            Some(ext) => ext.elements(),
+            None => Extensions {
+                data: &[],
+                form: ExtensionForm::Other,
+            },
+        }
+    }
+
+    /// Length of the header: fixed part, CSRCs and extension.
+    pub fn header_len(&self) -> usize {
+        self.header_len
+    }
+
+    /// The payload, padding removed.
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// Bytes of padding at the end (0 if the P bit is clear).
+    pub fn padding_len(&self) -> u8 {
+        self.padding
+    }
+
+    /// The data of the first extension element whose id `map` maps to `kind`.
+    pub fn extension_data(&self, map: &ExtensionMap, kind: ExtensionKind) -> Option<&'a [u8]> {
+        self.extensions()
+            .find(|e| map.kind(e.id) == Some(kind))
+            .map(|e| e.data)
+    }
+
+    /// The first extension element whose id `map` maps to `kind`, decoded; `Some(Err(_))`
+    /// if it is malformed for its kind.
+    pub fn extension_value(
+        &self,
+        map: &ExtensionMap,
+        kind: ExtensionKind,
+    ) -> Option<Result<ExtensionValue<'a>, Error>> {
+        self.extension_data(map, kind)
+            .map(|d| ExtensionValue::decode(kind, d))
+    }
+
+    fn typed<T>(
+        &self,
+        map: &ExtensionMap,
+        kind: ExtensionKind,
+        pick: impl FnOnce(ExtensionValue<'a>) -> Option<T>,
+    ) -> Option<T> {
+        self.extension_value(map, kind)?.ok().and_then(pick)
+    }
+
+    /// The mid extension (absent or malformed: `None`).
+    pub fn mid(&self, map: &ExtensionMap) -> Option<&'a str> {
+        self.typed(map, ExtensionKind::Mid, |v| match v {
+            ExtensionValue::Mid(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The RID extension (absent or malformed: `None`).
+    pub fn rid(&self, map: &ExtensionMap) -> Option<&'a str> {
+        self.typed(map, ExtensionKind::Rid, |v| match v {
+            ExtensionValue::Rid(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The repaired-RID extension (absent or malformed: `None`).
+    pub fn repaired_rid(&self, map: &ExtensionMap) -> Option<&'a str> {
+        self.typed(map, ExtensionKind::RepairedRid, |v| match v {
+            ExtensionValue::RepairedRid(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The abs-send-time extension, 6.18 fixed-point seconds (absent or malformed: `None`).
+    pub fn abs_send_time(&self, map: &ExtensionMap) -> Option<u32> {
+        self.typed(map, ExtensionKind::AbsSendTime, |v| match v {
+            ExtensionValue::AbsSendTime(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The transport-wide sequence number (absent or malformed: `None`).
+    pub fn transport_cc(&self, map: &ExtensionMap) -> Option<u16> {
+        self.typed(map, ExtensionKind::TransportCc, |v| match v {
+            ExtensionValue::TransportCc(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The audio level (absent or malformed: `None`).
+    pub fn audio_level(&self, map: &ExtensionMap) -> Option<AudioLevel> {
+        self.typed(map, ExtensionKind::AudioLevel, |v| match v {
+            ExtensionValue::AudioLevel(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    /// The video orientation (absent or malformed: `None`).
+    pub fn video_orientation(&self, map: &ExtensionMap) -> Option<VideoOrientation> {
+        self.typed(map, ExtensionKind::VideoOrientation, |v| match v {
+            ExtensionValue::VideoOrientation(o) => Some(o),
+            _ => None,
+        })
+    }
+
+    /// The playout delay (absent or malformed: `None`).
+    pub fn playout_delay(&self, map: &ExtensionMap) -> Option<PlayoutDelay> {
+        self.typed(map, ExtensionKind::PlayoutDelay, |v| match v {
+            ExtensionValue::PlayoutDelay(p) => Some(p),
+            _ => None,
+        })
+    }
+}
+
+/// Which RFC 8285 form a header extension uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExtensionForm {
+    /// Profile 0xBEDE: one byte of id (1..=14) and length (1..=16) per element.
+    OneByte,
+    /// Profile 0x100X: a byte of id and a byte of length per element; the value is the low
+    /// four "appbits".
+    TwoByte(u8),
+    /// Some other profile: the data is opaque.
+    Other,
+}
+
+/// The header extension of an RTP packet: the 16-bit profile field and the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderExtension<'a> {
+    profile: u16,
+    data: &'a [u8],
+}
+
+impl<'a> HeaderExtension<'a> {
+    /// The "defined by profile" field.
+    pub fn profile(&self) -> u16 {
+        self.profile
+    }
+
+    /// The extension data (a multiple of four bytes).
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The RFC 8285 form the profile field announces.
+    pub fn form(&self) -> ExtensionForm {
+        if self.profile == ONE_BYTE_PROFILE {
+            ExtensionForm::OneByte
+        } else if self.profile & 0xfff0 == TWO_BYTE_PROFILE {
+            ExtensionForm::TwoByte((self.profile & 0x0f) as u8)
+        } else {
+            ExtensionForm::Other
+        }
+    }
+
+    /// The elements of a one-byte or two-byte extension (none for other profiles).
+    pub fn elements(&self) -> Extensions<'a> {
+        Extensions {
+            data: self.data,
+            form: self.form(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let mut it = self.elements();
+        while next_element(it.form, &mut it.data)?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One RFC 8285 header extension element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Extension<'a> {
+    /// The local identifier, 1..=14 (one-byte form) or 1..=255 (two-byte form).
+    pub id: u8,
+    /// The element's data.
+    pub data: &'a [u8],
+}
+
+/// Iterator over the elements of an RFC 8285 header extension, checked at parse time.
+#[derive(Debug, Clone)]
+pub struct Extensions<'a> {
+    data: &'a [u8],
+    form: ExtensionForm,
+}
+
+impl<'a> Iterator for Extensions<'a> {
+    type Item = Extension<'a>;
+
+    fn next(&mut self) -> Option<Extension<'a>> {
+        // The data was checked by `RtpPacket::parse`, so an error cannot happen here; if it
+        // did, ending the iteration is the safe answer.
+        match next_element(self.form, &mut self.data) {
+            Ok(e) => e,
+            Err(_) => {
+                self.data = &[];
+                None
+            }
+        }
+    }
+}
+
+/// Reads the next element, skipping padding bytes (RFC 8285 §4.2, §4.3).
+fn next_element<'a>(
+    form: ExtensionForm,
+    data: &mut &'a [u8],
+) -> Result<Option<Extension<'a>>, Error> {
+    loop {
+        let Some((&b, rest)) = data.split_first() else {
+            return Ok(None);
+        };
+        match form {
+            ExtensionForm::Other => {
+                *data = &[];
+                return Ok(None);
+            }
+            ExtensionForm::OneByte => {
+                let id = b >> 4;
+                if id == 0 {
+                    // A padding byte.
+                    *data = rest;
+                    continue;
+                }
+                if id == 15 {
+                    // Reserved: "the remainder of the header extension is not processed".
+                    *data = &[];
+                    return Ok(None);
+                }
+                let len = usize::from(b & 0x0f) + 1;
+                let Some((value, rest)) = rest.split_at_checked(len) else {
+                    return Err(Error::BadExtension(
+                        "one-byte element overruns the extension",
+                    ));
+                };
+                *data = rest;
+                return Ok(Some(Extension { id, data: value }));
+            }
+            ExtensionForm::TwoByte(_) => {
+                if b == 0 {
+                    *data = rest;
+                    continue;
+                }
+                let Some((&len, rest)) = rest.split_first() else {
+                    return Err(Error::BadExtension("two-byte element without length"));
+                };
+                let Some((value, rest)) = rest.split_at_checked(usize::from(len)) else {
+                    return Err(Error::BadExtension(
+                        "two-byte element overruns the extension",
+                    ));
+                };
+                *data = rest;
+                return Ok(Some(Extension { id: b, data: value }));
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ExtData<'a> {
+    Raw(&'a [u8]),
+    Value(ExtensionValue<'a>),
+}
+
+impl ExtData<'_> {
+    fn len(&self) -> usize {
+        match self {
+            ExtData::Raw(d) => d.len(),
+            ExtData::Value(v) => v.encoded_len(),
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            ExtData::Raw(d) => out.extend_from_slice(d),
+            ExtData::Value(v) => v.encode(out),
+        }
+    }
+}
+
+/// Writes an RTP packet into a caller's buffer.
+///
+/// Extension elements added with [`extension`](Self::extension) or
+/// [`extension_value`](Self::extension_value) are written in the one-byte form when every id is
+/// 1..=14 and every element 1..=16 bytes long, and in the two-byte form otherwise (or when
+/// [`two_byte_extensions`](Self::two_byte_extensions) asks for it).
+#[derive(Debug, Clone, Copy)]
+pub struct RtpPacketBuilder<'a> {
+    marker: bool,
+    payload_type: u8,
+    sequence_number: u16,
+    timestamp: u32,
+    ssrc: u32,
+    csrcs: &'a [u32],
+    exts: [(u8, ExtData<'a>); MAX_BUILDER_EXTENSIONS],
+    ext_count: usize,
+    too_many_exts: bool,
+    raw_extension: Option<(u16, &'a [u8])>,
+    two_byte: bool,
+    payload: &'a [u8],
+    padding: u8,
+}
+
+impl<'a> RtpPacketBuilder<'a> {
+    /// A packet with these fixed-header fields, no marker, no CSRCs, no extensions, an empty
+    /// payload and no padding.
+    pub fn new(payload_type: u8, sequence_number: u16, timestamp: u32, ssrc: u32) -> Self {
+        RtpPacketBuilder {
+            marker: false,
+            payload_type,
+            sequence_number,
+            timestamp,
+            ssrc,
+            csrcs: &[],
+            exts: [(0, ExtData::Raw(&[])); MAX_BUILDER_EXTENSIONS],
+            ext_count: 0,
+            too_many_exts: false,
+            raw_extension: None,
+            two_byte: false,
+            payload: &[],
+            padding: 0,
+        }
+    }
+
+    /// Sets the M bit.
+    pub fn marker(mut self, marker: bool) -> Self {
+        self.marker = marker;
+        self
+    }
+
+    /// The contributing sources (at most 15).
+    pub fn csrcs(mut self, csrcs: &'a [u32]) -> Self {
+        self.csrcs = csrcs;
+        self
+    }
+
+    fn push_ext(mut self, id: u8, data: ExtData<'a>) -> Self {
+        match self.exts.get_mut(self.ext_count) {
+            Some(slot) => {
+                *slot = (id, data);
+                self.ext_count += 1;
+            }
+            None => self.too_many_exts = true,
+        }
+        self
+    }
+
+    /// Adds an RFC 8285 element with raw data (at most [`MAX_BUILDER_EXTENSIONS`]).
+    pub fn extension(self, id: u8, data: &'a [u8]) -> Self {
+        self.push_ext(id, ExtData::Raw(data))
+    }
+
+    /// Adds an RFC 8285 element holding a typed value.
+    pub fn extension_value(self, id: u8, value: ExtensionValue<'a>) -> Self {
+        self.push_ext(id, ExtData::Value(value))
+    }
+
+    /// Always use the two-byte form for the elements, even when the one-byte form would do.
+    pub fn two_byte_extensions(mut self, yes: bool) -> Self {
+        self.two_byte = yes;
+        self
+    }
+
+    /// A header extension with an arbitrary profile and opaque data (a multiple of four
+    /// bytes), instead of RFC 8285 elements.
+    pub fn raw_extension(mut self, profile: u16, data: &'a [u8]) -> Self {
+        self.raw_extension = Some((profile, data));
+        self
+    }
+
+    /// The payload.
+    pub fn payload(mut self, payload: &'a [u8]) -> Self {
+        self.payload = payload;
+        self
+    }
+
+    /// Pads the packet with `padding` bytes, the last holding the count (0 = no padding).
+    pub fn padding(mut self, padding: u8) -> Self {
+        self.padding = padding;
+        self
+    }
+
+    /// Appends the packet to `out` and returns its length. On error `out` is left as it was.
+    pub fn write(&self, out: &mut Vec<u8>) -> Result<usize, Error> {
+        let start = out.len();
+        let result = self.write_inner(out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result.map(|()| out.len() - start)
+    }
+
+    fn write_inner(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.payload_type > 0x7f {
+            return Err(Error::Unencodable("payload type above 127"));
+        }
+        if self.csrcs.len() > 15 {
+            return Err(Error::Unencodable("more than 15 CSRCs"));
+        }
+        if self.too_many_exts {
+            return Err(Error::Unencodable("too many extension elements"));
+        }
+        let exts = self.exts.get(..self.ext_count).unwrap_or_default();
+        if self.raw_extension.is_some() && !exts.is_empty() {
+            return Err(Error::Unencodable(
+                "both a raw extension and RFC 8285 elements",
+            ));
+        }
+        let has_ext = self.raw_extension.is_some() || !exts.is_empty();
+        out.reserve(HEADER_LEN + 4 * self.csrcs.len() + self.payload.len() + 64);
+        out.push(
+            VERSION << 6
+                | u8::from(self.padding != 0) << 5
+                | u8::from(has_ext) << 4
+                | self.csrcs.len() as u8,
+        );
+        out.push(u8::from(self.marker) << 7 | self.payload_type);
+        out.extend_from_slice(&self.sequence_number.to_be_bytes());
+        out.extend_from_slice(&self.timestamp.to_be_bytes());
+        out.extend_from_slice(&self.ssrc.to_be_bytes());
+        for c in self.csrcs {
+            out.extend_from_slice(&c.to_be_bytes());
+        }
+        if let Some((profile, data)) = self.raw_extension {
+            if !data.len().is_multiple_of(4) {
+                return Err(Error::Unencodable(
+                    "raw extension not a multiple of 4 bytes",
+                ));
+            }
+            let words = u16::try_from(data.len() / 4)
+                .map_err(|_| Error::Unencodable("extension longer than 65535 words"))?;
+            out.extend_from_slice(&profile.to_be_bytes());
+            out.extend_from_slice(&words.to_be_bytes());
+            out.extend_from_slice(data);
+        } else if !exts.is_empty() {
+            let one_byte = !self.two_byte
+                && exts
+                    .iter()
+                    .all(|(id, d)| (1..=14).contains(id) && (1..=16).contains(&d.len()));
+            let profile = if one_byte {
+                ONE_BYTE_PROFILE
+            } else {
+                TWO_BYTE_PROFILE
+            };
+            out.extend_from_slice(&profile.to_be_bytes());
+            let len_at = out.len();
+            out.extend_from_slice(&[0, 0]);
+            let body = out.len();
+            for (id, d) in exts {
+                if one_byte {
+                    // 1..=16 was checked above.
+                    out.push(id << 4 | (d.len() - 1) as u8);
+                } else {
+                    if *id == 0 {
+                        return Err(Error::Unencodable("extension id 0"));
+                    }
+                    let len = u8::try_from(d.len())
+                        .map_err(|_| Error::Unencodable("extension element over 255 bytes"))?;
+                    out.extend_from_slice(&[*id, len]);
+                }
+                d.write(out);
+            }
+            while !(out.len() - body).is_multiple_of(4) {
+                out.push(0);
+            }
+            let words = u16::try_from((out.len() - body) / 4)
+                .map_err(|_| Error::Unencodable("extension longer than 65535 words"))?;
+            if let Some(slot) = out.get_mut(len_at..len_at + 2) {
+                slot.copy_from_slice(&words.to_be_bytes());
+            }
+        }
+        out.extend_from_slice(self.payload);
+        if self.padding != 0 {
+            out.resize(out.len() + usize::from(self.padding) - 1, 0);
+            out.push(self.padding);
+        }
+        Ok(())
+    }
+}
