@@ -42,6 +42,25 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A compound RTCP datagram is walked packet by packet; each builder appends one packet:
+//!
+//! ```
+//! use nutshell_rtp::{NackBuilder, Pli, RtcpPacket, RtcpPackets};
+//! # fn main() -> Result<(), nutshell_rtp::Error> {
+//! let mut buf = Vec::new();
+//! NackBuilder { sender_ssrc: 1, media_ssrc: 2, lost: &[100, 101, 116] }.write(&mut buf)?;
+//! Pli { sender_ssrc: 1, media_ssrc: 2 }.write(&mut buf)?;
+//!
+//! for packet in RtcpPackets::new(&buf) {
+//!     match packet? {
+//!         RtcpPacket::Nack(nack) => assert!(nack.lost().eq([100, 101, 116])),
+//!         RtcpPacket::Pli(pli) => assert_eq!(pli.media_ssrc, 2),
+//!         other => unreachable!("{other:?}"),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! ## Time, errors, panics
 //! - **Time:** none is read. [`ReceiveStats`] takes each packet's arrival time as an argument,
 //!   already converted to RTP timestamp units by the caller.
@@ -65,16 +84,34 @@
 )]
 
 mod ext;
+mod feedback;
+mod rtcp;
 mod rtp;
 #[cfg(test)]
+mod tests_rtcp;
+#[cfg(test)]
 mod tests_rtp;
+mod twcc;
 
 pub use ext::{
     AudioLevel, ExtensionKind, ExtensionMap, ExtensionValue, PlayoutDelay, VideoOrientation,
 };
+pub use feedback::{
+    Fir, FirBuilder, FirEntry, Nack, NackBuilder, NackPair, Pli, Remb, RembBuilder,
+};
+pub use rtcp::{
+    APP, App, BYE, Bye, ByeBuilder, PSFB, REPORT_BLOCK_LEN, RR, RTPFB, ReceiverReport,
+    ReceiverReportBuilder, ReportBlock, ReportBlocks, RtcpPacket, RtcpPackets, SDES, SDES_CNAME,
+    SR, Sdes, SdesBuilder, SdesChunk, SdesChunks, SdesItem, SdesItems, SenderReport,
+    SenderReportBuilder, Unknown, XR,
+};
 pub use rtp::{
     Extension, ExtensionForm, Extensions, HEADER_LEN as RTP_HEADER_LEN, HeaderExtension,
     MAX_BUILDER_EXTENSIONS, ONE_BYTE_PROFILE, RtpPacket, RtpPacketBuilder, TWO_BYTE_PROFILE,
+};
+pub use twcc::{
+    DELTA_TICK_MICROS, REFERENCE_TICK_MILLIS, TransportCc, TransportCcBuilder, TwccPacket,
+    TwccPackets,
 };
 
 use proto::ReadError;
