@@ -87,6 +87,7 @@ mod ext;
 mod feedback;
 mod rtcp;
 mod rtp;
+mod stats;
 #[cfg(test)]
 mod tests_rtcp;
 #[cfg(test)]
@@ -108,6 +109,9 @@ pub use rtcp::{
 pub use rtp::{
     Extension, ExtensionForm, Extensions, HEADER_LEN as RTP_HEADER_LEN, HeaderExtension,
     MAX_BUILDER_EXTENSIONS, ONE_BYTE_PROFILE, RtpPacket, RtpPacketBuilder, TWO_BYTE_PROFILE,
+};
+pub use stats::{
+    MAX_DROPOUT, MAX_MISORDER, MIN_SEQUENTIAL, ReceiveStats, SeqUnwrapper, TsUnwrapper,
 };
 pub use twcc::{
     DELTA_TICK_MICROS, REFERENCE_TICK_MILLIS, TransportCc, TransportCcBuilder, TwccPacket,
