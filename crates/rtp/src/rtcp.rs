@@ -570,13 +570,10 @@ fn next_chunk<'a>(data: &mut &'a [u8]) -> Result<Option<SdesChunk<'a>>, Error> {
         r.skip(usize::from(len))?;
         items_len += 2 + usize::from(len);
     }
-    // Pad to the next word: the chunk began on one.
+    // Pad to the next word: the chunk began on one. RFC 3550 §6.5 says null octets, but
+    // webrtc-rs writes an RTP-style count in the last one, so the contents are not checked.
     let used = start_len - r.remaining();
-    let pad = (4 - used % 4) % 4;
-    let padding = r.take(pad)?;
-    if padding.iter().any(|&b| b != 0) {
-        return Err(Error::Malformed("SDES chunk padding"));
-    }
+    r.skip((4 - used % 4) % 4)?;
     let items = items_start.get(..items_len).unwrap_or_default();
     *data = r.rest();
     Ok(Some(SdesChunk { ssrc, items }))

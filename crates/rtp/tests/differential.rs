@@ -325,3 +325,39 @@ proptest! {
         prop_assert_eq!(got, packets);
     }
 }
+
+#[test]
+fn sdes_written_by_webrtc_rs_reads_in_ours() {
+    use rtcp_oracle::source_description::{
+        SdesType, SourceDescriptionChunk, SourceDescriptionItem,
+    };
+    for len in 1..=24usize {
+        let text = vec![b'a'; len];
+        let sdes = SourceDescription {
+            chunks: vec![SourceDescriptionChunk {
+                source: 0x1234_5678,
+                items: vec![SourceDescriptionItem {
+                    sdes_type: SdesType::SdesCname,
+                    text: Bytes::from(text.clone()),
+                }],
+            }],
+        };
+        let bytes = sdes.marshal().unwrap();
+        let RtcpPacket::Sdes(ours) = RtcpPackets::new(&bytes)
+            .next()
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{len}: {e} in {bytes:02x?}"))
+        else {
+            panic!("not SDES")
+        };
+        let chunk = ours.chunks().next().unwrap();
+        assert_eq!(chunk.ssrc, 0x1234_5678);
+        assert_eq!(
+            chunk.items().collect::<Vec<_>>(),
+            vec![SdesItem {
+                kind: 1,
+                value: &text
+            }]
+        );
+    }
+}
