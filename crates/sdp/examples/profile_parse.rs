@@ -3,7 +3,7 @@
 //! figure that is robust to a busy machine (criterion in `benches/` gives the real numbers).
 //!
 //! ```text
-//! cargo run --release -p nutshell-sdp --example profile_parse -- 2000 [--write | --serialize-only] [--oracle]
+//! cargo run --release -p nutshell-sdp --example profile_parse -- 2000 [--write | --serialize-only [--reuse]] [--oracle]
 //! ```
 use std::time::Instant;
 
@@ -51,6 +51,9 @@ fn serialize_only(text: &str, n: u32, oracle: bool) {
     let theirs =
         sdp_oracle::SessionDescription::unmarshal(&mut std::io::Cursor::new(text.as_bytes()))
             .unwrap();
+    // `--reuse`: append to one String, cleared each time, instead of `to_string()`.
+    let reuse = std::env::args().any(|a| a == "--reuse");
+    let mut reused = String::new();
     let mut best = f64::MAX;
     let mut total = 0;
     for _ in 0..10 {
@@ -58,6 +61,10 @@ fn serialize_only(text: &str, n: u32, oracle: bool) {
         for _ in 0..n {
             total += if oracle {
                 std::hint::black_box(&theirs).marshal().len()
+            } else if reuse {
+                reused.clear();
+                std::hint::black_box(&ours).write_to(&mut reused);
+                reused.len()
             } else {
                 std::hint::black_box(&ours).to_string().len()
             };

@@ -599,40 +599,6 @@ impl<'a> Attribute<'a> {
         }
     }
 
-    /// What [`Attribute::write_to`] writes before the value: the name, and the colon where a
-    /// value follows, as one constant string (one copy instead of two).
-    fn head(&self) -> &str {
-        match self {
-            Attribute::Rtpmap(_) => "rtpmap:",
-            Attribute::Fmtp(_) => "fmtp:",
-            Attribute::RtcpFb(_) => "rtcp-fb:",
-            Attribute::Rtcp(_) => "rtcp:",
-            Attribute::Extmap(_) => "extmap:",
-            Attribute::Mid(_) => "mid:",
-            Attribute::Msid(_) => "msid:",
-            Attribute::MsidSemantic(_) => "msid-semantic:",
-            Attribute::Group(_) => "group:",
-            Attribute::IceUfrag(_) => "ice-ufrag:",
-            Attribute::IcePwd(_) => "ice-pwd:",
-            Attribute::IceOptions(_) => "ice-options:",
-            Attribute::Fingerprint(_) => "fingerprint:",
-            Attribute::Setup(_) => "setup:",
-            Attribute::Candidate(_) => "candidate:",
-            Attribute::Ssrc(_) => "ssrc:",
-            Attribute::SsrcGroup(_) => "ssrc-group:",
-            Attribute::Rid(_) => "rid:",
-            Attribute::Simulcast(_) => "simulcast:",
-            Attribute::SctpPort(_) => "sctp-port:",
-            Attribute::MaxMessageSize(_) => "max-message-size:",
-            Attribute::Sctpmap(_) => "sctpmap:",
-            Attribute::Ptime(_) => "ptime:",
-            Attribute::MaxPtime(_) => "maxptime:",
-            Attribute::Framerate(_) => "framerate:",
-            // Flags, and `Other`, whose arm writes its own colon.
-            _ => self.name(),
-        }
-    }
-
     /// Parses the text after `a=` (e.g. `rtpmap:111 opus/48000/2`).
     ///
     /// `line` is only used in the error.
@@ -1309,9 +1275,10 @@ impl Attribute<'_> {
 
     /// Appends the attribute as it follows `a=` to a byte buffer.
     pub(crate) fn write_bytes(&self, out: &mut Vec<u8>) {
-        push_str(out, self.head());
+        // Each arm starts with its name as a constant, which compiles to a fixed-size copy.
         match self {
             Attribute::Rtpmap(r) => {
+                out.extend_from_slice(b"rtpmap:");
                 push_u64(out, r.payload_type.into());
                 out.push(b' ');
                 push_str(out, &r.encoding);
@@ -1323,6 +1290,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Fmtp(p) => {
+                out.extend_from_slice(b"fmtp:");
                 push_u64(out, p.payload_type.into());
                 if !p.value.is_empty() {
                     out.push(b' ');
@@ -1330,6 +1298,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::RtcpFb(r) => {
+                out.extend_from_slice(b"rtcp-fb:");
                 match r.payload_type {
                     FeedbackPt::Any => out.push(b'*'),
                     FeedbackPt::Pt(pt) => push_u64(out, pt.into()),
@@ -1342,6 +1311,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Rtcp(r) => {
+                out.extend_from_slice(b"rtcp:");
                 push_u64(out, r.port.into());
                 if let Some(a) = &r.address {
                     for part in [&a.net_type, &a.addr_type, &a.address] {
@@ -1351,6 +1321,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Extmap(e) => {
+                out.extend_from_slice(b"extmap:");
                 push_u64(out, e.id.into());
                 if let Some(d) = e.direction {
                     out.push(b'/');
@@ -1364,9 +1335,15 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Mid(s) | Attribute::IceUfrag(s) | Attribute::IcePwd(s) => {
+                out.extend_from_slice(match self {
+                    Attribute::Mid(_) => b"mid:".as_slice(),
+                    Attribute::IceUfrag(_) => b"ice-ufrag:",
+                    _ => b"ice-pwd:",
+                });
                 push_str(out, s);
             }
             Attribute::Msid(m) => {
+                out.extend_from_slice(b"msid:");
                 push_str(out, &m.stream_id);
                 if let Some(t) = &m.track_id {
                     out.push(b' ');
@@ -1374,6 +1351,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::MsidSemantic(m) => {
+                out.extend_from_slice(b"msid-semantic:");
                 if m.space_after_colon {
                     out.push(b' ');
                 }
@@ -1381,10 +1359,12 @@ impl Attribute<'_> {
                 write_list(out, &m.ids);
             }
             Attribute::Group(g) => {
+                out.extend_from_slice(b"group:");
                 push_str(out, &g.semantics);
                 write_list(out, &g.mids);
             }
             Attribute::IceOptions(o) => {
+                out.extend_from_slice(b"ice-options:");
                 for (i, opt) in o.iter().enumerate() {
                     if i > 0 {
                         out.push(b' ');
@@ -1393,17 +1373,21 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Fingerprint(fp) => {
+                out.extend_from_slice(b"fingerprint:");
                 push_str(out, fp.algorithm.as_str());
                 out.push(b' ');
                 fp.write_hex(out);
             }
             Attribute::Setup(s) => {
+                out.extend_from_slice(b"setup:");
                 push_str(out, s.as_str());
             }
             Attribute::Candidate(c) => {
+                out.extend_from_slice(b"candidate:");
                 c.write_value(out);
             }
             Attribute::Ssrc(s) => {
+                out.extend_from_slice(b"ssrc:");
                 push_u64(out, s.ssrc.into());
                 out.push(b' ');
                 push_str(out, &s.attribute);
@@ -1413,6 +1397,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::SsrcGroup(g) => {
+                out.extend_from_slice(b"ssrc-group:");
                 push_str(out, &g.semantics);
                 for s in &g.ssrcs {
                     out.push(b' ');
@@ -1420,6 +1405,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Rid(r) => {
+                out.extend_from_slice(b"rid:");
                 push_str(out, &r.id);
                 out.push(b' ');
                 push_str(out, r.direction.as_str());
@@ -1429,6 +1415,7 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Simulcast(s) => {
+                out.extend_from_slice(b"simulcast:");
                 let parts: [(&str, &SimulcastStreams<'_>); 2] = if s.recv_first {
                     [("recv", &s.recv), ("send", &s.send)]
                 } else {
@@ -1449,12 +1436,15 @@ impl Attribute<'_> {
                 }
             }
             Attribute::SctpPort(p) => {
+                out.extend_from_slice(b"sctp-port:");
                 push_u64(out, (*p).into());
             }
             Attribute::MaxMessageSize(m) => {
+                out.extend_from_slice(b"max-message-size:");
                 push_u64(out, *m);
             }
             Attribute::Sctpmap(s) => {
+                out.extend_from_slice(b"sctpmap:");
                 push_u64(out, s.port.into());
                 out.push(b' ');
                 push_str(out, &s.app);
@@ -1464,11 +1454,14 @@ impl Attribute<'_> {
                 }
             }
             Attribute::Ptime(v) | Attribute::MaxPtime(v) | Attribute::Framerate(v) => {
+                push_str(out, self.name());
+                out.push(b':');
                 // `f64`'s Display is the shortest text that reads back as the same value:
                 // `20`, `29.97`. Writing to a String cannot fail.
                 push_str(out, &v.to_string());
             }
-            Attribute::Other { value, .. } => {
+            Attribute::Other { name, value } => {
+                push_str(out, name);
                 if let Some(v) = value {
                     out.push(b':');
                     push_str(out, v);
@@ -1481,7 +1474,7 @@ impl Attribute<'_> {
             | Attribute::IceLite
             | Attribute::EndOfCandidates
             | Attribute::Direction(_)
-            | Attribute::BundleOnly => {}
+            | Attribute::BundleOnly => push_str(out, self.name()),
         }
     }
 }
