@@ -27,6 +27,7 @@ pub enum ExtensionKind {
 
 impl ExtensionKind {
     /// The kind named by an `a=extmap` URI, if it is one of ours.
+    #[inline]
     pub fn from_uri(uri: &str) -> Option<Self> {
         Some(match uri {
             "urn:ietf:params:rtp-hdrext:sdes:mid" => Self::Mid,
@@ -44,6 +45,7 @@ impl ExtensionKind {
     }
 
     /// The `a=extmap` URI of this kind.
+    #[inline]
     pub fn uri(self) -> &'static str {
         match self {
             Self::Mid => "urn:ietf:params:rtp-hdrext:sdes:mid",
@@ -69,6 +71,7 @@ pub struct ExtensionMap {
 }
 
 impl Default for ExtensionMap {
+    #[inline]
     fn default() -> Self {
         Self::new()
     }
@@ -76,12 +79,14 @@ impl Default for ExtensionMap {
 
 impl ExtensionMap {
     /// An empty map.
+    #[inline]
     pub fn new() -> Self {
         ExtensionMap { kinds: [None; 256] }
     }
 
     /// Maps `id` to `kind`, replacing what it mapped to. Id 0 is reserved (RFC 8285 §4.2) and
     /// ignored.
+    #[inline]
     pub fn insert(&mut self, id: u8, kind: ExtensionKind) {
         if id != 0
             && let Some(slot) = self.kinds.get_mut(usize::from(id))
@@ -91,6 +96,7 @@ impl ExtensionMap {
     }
 
     /// Removes the mapping of `id`.
+    #[inline]
     pub fn remove(&mut self, id: u8) {
         if let Some(slot) = self.kinds.get_mut(usize::from(id)) {
             *slot = None;
@@ -104,6 +110,7 @@ impl ExtensionMap {
     }
 
     /// The lowest id that carries `kind`.
+    #[inline]
     pub fn id(&self, kind: ExtensionKind) -> Option<u8> {
         (1..=255u8).find(|&id| self.kind(id) == Some(kind))
     }
@@ -131,6 +138,7 @@ pub struct VideoOrientation {
 
 impl VideoOrientation {
     /// The rotation in degrees: 0, 90, 180 or 270.
+    #[inline]
     pub fn degrees(self) -> u16 {
         u16::from(self.rotation & 3) * 90
     }
@@ -167,6 +175,7 @@ pub enum ExtensionValue<'a> {
     PlayoutDelay(PlayoutDelay),
 }
 
+#[inline]
 fn text(data: &[u8]) -> Result<&str, Error> {
     if data.is_empty() {
         return Err(Error::BadExtension("empty identifier"));
@@ -176,6 +185,7 @@ fn text(data: &[u8]) -> Result<&str, Error> {
 
 impl<'a> ExtensionValue<'a> {
     /// Decodes an element's data as `kind`.
+    #[inline]
     pub fn decode(kind: ExtensionKind, data: &'a [u8]) -> Result<Self, Error> {
         Ok(match (kind, data) {
             (ExtensionKind::Mid, d) => Self::Mid(text(d)?),
@@ -206,6 +216,7 @@ impl<'a> ExtensionValue<'a> {
     }
 
     /// The kind of this value.
+    #[inline]
     pub fn kind(&self) -> ExtensionKind {
         match self {
             Self::Mid(_) => ExtensionKind::Mid,
@@ -220,6 +231,7 @@ impl<'a> ExtensionValue<'a> {
     }
 
     /// Length of the encoded data.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         match self {
             Self::Mid(s) | Self::Rid(s) | Self::RepairedRid(s) => s.len(),
@@ -230,6 +242,7 @@ impl<'a> ExtensionValue<'a> {
     }
 
     /// Appends the encoded data to `out`. Out-of-range fields are masked to their bit widths.
+    #[inline]
     pub fn encode(&self, out: &mut Vec<u8>) {
         match *self {
             Self::Mid(s) | Self::Rid(s) | Self::RepairedRid(s) => {

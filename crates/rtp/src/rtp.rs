@@ -50,6 +50,7 @@ impl<'a> RtpPacket<'a> {
     /// Checks: at least the fixed header, version 2, the CSRC list and header extension
     /// present in full, RFC 8285 elements well formed (for the one-byte and two-byte profiles),
     /// and a padding count that is neither zero nor larger than what follows the header.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         if buf.len() < HEADER_LEN {
             return Err(Error::Truncated {
@@ -109,51 +110,61 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The version, always 2.
+    #[inline]
     pub fn version(&self) -> u8 {
         self.first >> 6
     }
 
     /// The P bit.
+    #[inline]
     pub fn has_padding(&self) -> bool {
         self.first & 0x20 != 0
     }
 
     /// The X bit.
+    #[inline]
     pub fn has_extension(&self) -> bool {
         self.first & 0x10 != 0
     }
 
     /// The CC field: how many CSRCs follow the fixed header.
+    #[inline]
     pub fn csrc_count(&self) -> u8 {
         self.first & 0x0f
     }
 
     /// The M bit.
+    #[inline]
     pub fn marker(&self) -> bool {
         self.second & 0x80 != 0
     }
 
     /// The payload type, 0..=127.
+    #[inline]
     pub fn payload_type(&self) -> u8 {
         self.second & 0x7f
     }
 
     /// The sequence number.
+    #[inline]
     pub fn sequence_number(&self) -> u16 {
         self.sequence_number
     }
 
     /// The RTP timestamp.
+    #[inline]
     pub fn timestamp(&self) -> u32 {
         self.timestamp
     }
 
     /// The synchronization source.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
     /// The contributing sources, in order.
+    #[inline]
     pub fn csrcs(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
         self.csrcs
             .chunks_exact(4)
@@ -161,12 +172,14 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The header extension, if the X bit is set.
+    #[inline]
     pub fn extension(&self) -> Option<HeaderExtension<'a>> {
         self.extension
     }
 
     /// The RFC 8285 extension elements (none if there is no extension or its profile is
     /// neither the one-byte nor the two-byte form).
+    #[inline]
     pub fn extensions(&self) -> Extensions<'a> {
         match self.extension {
             Some(ext) => ext.elements(),
@@ -178,21 +191,25 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// Length of the header: fixed part, CSRCs and extension.
+    #[inline]
     pub fn header_len(&self) -> usize {
         self.header_len
     }
 
     /// The payload, padding removed.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         self.payload
     }
 
     /// Bytes of padding at the end (0 if the P bit is clear).
+    #[inline]
     pub fn padding_len(&self) -> u8 {
         self.padding
     }
 
     /// The data of the first extension element whose id `map` maps to `kind`.
+    #[inline]
     pub fn extension_data(&self, map: &ExtensionMap, kind: ExtensionKind) -> Option<&'a [u8]> {
         self.extensions()
             .find(|e| map.kind(e.id) == Some(kind))
@@ -201,6 +218,7 @@ impl<'a> RtpPacket<'a> {
 
     /// The first extension element whose id `map` maps to `kind`, decoded; `Some(Err(_))`
     /// if it is malformed for its kind.
+    #[inline]
     pub fn extension_value(
         &self,
         map: &ExtensionMap,
@@ -210,6 +228,7 @@ impl<'a> RtpPacket<'a> {
             .map(|d| ExtensionValue::decode(kind, d))
     }
 
+    #[inline]
     fn typed<T>(
         &self,
         map: &ExtensionMap,
@@ -220,6 +239,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The mid extension (absent or malformed: `None`).
+    #[inline]
     pub fn mid(&self, map: &ExtensionMap) -> Option<&'a str> {
         self.typed(map, ExtensionKind::Mid, |v| match v {
             ExtensionValue::Mid(s) => Some(s),
@@ -228,6 +248,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The RID extension (absent or malformed: `None`).
+    #[inline]
     pub fn rid(&self, map: &ExtensionMap) -> Option<&'a str> {
         self.typed(map, ExtensionKind::Rid, |v| match v {
             ExtensionValue::Rid(s) => Some(s),
@@ -236,6 +257,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The repaired-RID extension (absent or malformed: `None`).
+    #[inline]
     pub fn repaired_rid(&self, map: &ExtensionMap) -> Option<&'a str> {
         self.typed(map, ExtensionKind::RepairedRid, |v| match v {
             ExtensionValue::RepairedRid(s) => Some(s),
@@ -244,6 +266,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The abs-send-time extension, 6.18 fixed-point seconds (absent or malformed: `None`).
+    #[inline]
     pub fn abs_send_time(&self, map: &ExtensionMap) -> Option<u32> {
         self.typed(map, ExtensionKind::AbsSendTime, |v| match v {
             ExtensionValue::AbsSendTime(t) => Some(t),
@@ -252,6 +275,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The transport-wide sequence number (absent or malformed: `None`).
+    #[inline]
     pub fn transport_cc(&self, map: &ExtensionMap) -> Option<u16> {
         self.typed(map, ExtensionKind::TransportCc, |v| match v {
             ExtensionValue::TransportCc(s) => Some(s),
@@ -260,6 +284,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The audio level (absent or malformed: `None`).
+    #[inline]
     pub fn audio_level(&self, map: &ExtensionMap) -> Option<AudioLevel> {
         self.typed(map, ExtensionKind::AudioLevel, |v| match v {
             ExtensionValue::AudioLevel(a) => Some(a),
@@ -268,6 +293,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The video orientation (absent or malformed: `None`).
+    #[inline]
     pub fn video_orientation(&self, map: &ExtensionMap) -> Option<VideoOrientation> {
         self.typed(map, ExtensionKind::VideoOrientation, |v| match v {
             ExtensionValue::VideoOrientation(o) => Some(o),
@@ -276,6 +302,7 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The playout delay (absent or malformed: `None`).
+    #[inline]
     pub fn playout_delay(&self, map: &ExtensionMap) -> Option<PlayoutDelay> {
         self.typed(map, ExtensionKind::PlayoutDelay, |v| match v {
             ExtensionValue::PlayoutDelay(p) => Some(p),
@@ -305,16 +332,19 @@ pub struct HeaderExtension<'a> {
 
 impl<'a> HeaderExtension<'a> {
     /// The "defined by profile" field.
+    #[inline]
     pub fn profile(&self) -> u16 {
         self.profile
     }
 
     /// The extension data (a multiple of four bytes).
+    #[inline]
     pub fn data(&self) -> &'a [u8] {
         self.data
     }
 
     /// The RFC 8285 form the profile field announces.
+    #[inline]
     pub fn form(&self) -> ExtensionForm {
         if self.profile == ONE_BYTE_PROFILE {
             ExtensionForm::OneByte
@@ -326,6 +356,7 @@ impl<'a> HeaderExtension<'a> {
     }
 
     /// The elements of a one-byte or two-byte extension (none for other profiles).
+    #[inline]
     pub fn elements(&self) -> Extensions<'a> {
         Extensions {
             data: self.data,
@@ -333,6 +364,7 @@ impl<'a> HeaderExtension<'a> {
         }
     }
 
+    #[inline]
     fn validate(&self) -> Result<(), Error> {
         let mut it = self.elements();
         while next_element(it.form, &mut it.data)?.is_some() {}
@@ -359,6 +391,7 @@ pub struct Extensions<'a> {
 impl<'a> Iterator for Extensions<'a> {
     type Item = Extension<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Extension<'a>> {
         // The data was checked by `RtpPacket::parse`, so an error cannot happen here; if it
         // did, ending the iteration is the safe answer.
@@ -373,6 +406,7 @@ impl<'a> Iterator for Extensions<'a> {
 }
 
 /// Reads the next element, skipping padding bytes (RFC 8285 §4.2, §4.3).
+#[inline]
 fn next_element<'a>(
     form: ExtensionForm,
     data: &mut &'a [u8],
@@ -434,6 +468,7 @@ enum ExtData<'a> {
 }
 
 impl ExtData<'_> {
+    #[inline]
     fn len(&self) -> usize {
         match self {
             ExtData::Raw(d) => d.len(),
@@ -441,6 +476,7 @@ impl ExtData<'_> {
         }
     }
 
+    #[inline]
     fn write(&self, out: &mut Vec<u8>) {
         match self {
             ExtData::Raw(d) => out.extend_from_slice(d),
@@ -475,6 +511,7 @@ pub struct RtpPacketBuilder<'a> {
 impl<'a> RtpPacketBuilder<'a> {
     /// A packet with these fixed-header fields, no marker, no CSRCs, no extensions, an empty
     /// payload and no padding.
+    #[inline]
     pub fn new(payload_type: u8, sequence_number: u16, timestamp: u32, ssrc: u32) -> Self {
         RtpPacketBuilder {
             marker: false,
@@ -494,17 +531,20 @@ impl<'a> RtpPacketBuilder<'a> {
     }
 
     /// Sets the M bit.
+    #[inline]
     pub fn marker(mut self, marker: bool) -> Self {
         self.marker = marker;
         self
     }
 
     /// The contributing sources (at most 15).
+    #[inline]
     pub fn csrcs(mut self, csrcs: &'a [u32]) -> Self {
         self.csrcs = csrcs;
         self
     }
 
+    #[inline]
     fn push_ext(mut self, id: u8, data: ExtData<'a>) -> Self {
         match self.exts.get_mut(self.ext_count) {
             Some(slot) => {
@@ -517,16 +557,19 @@ impl<'a> RtpPacketBuilder<'a> {
     }
 
     /// Adds an RFC 8285 element with raw data (at most [`MAX_BUILDER_EXTENSIONS`]).
+    #[inline]
     pub fn extension(self, id: u8, data: &'a [u8]) -> Self {
         self.push_ext(id, ExtData::Raw(data))
     }
 
     /// Adds an RFC 8285 element holding a typed value.
+    #[inline]
     pub fn extension_value(self, id: u8, value: ExtensionValue<'a>) -> Self {
         self.push_ext(id, ExtData::Value(value))
     }
 
     /// Always use the two-byte form for the elements, even when the one-byte form would do.
+    #[inline]
     pub fn two_byte_extensions(mut self, yes: bool) -> Self {
         self.two_byte = yes;
         self
@@ -534,24 +577,28 @@ impl<'a> RtpPacketBuilder<'a> {
 
     /// A header extension with an arbitrary profile and opaque data (a multiple of four
     /// bytes), instead of RFC 8285 elements.
+    #[inline]
     pub fn raw_extension(mut self, profile: u16, data: &'a [u8]) -> Self {
         self.raw_extension = Some((profile, data));
         self
     }
 
     /// The payload.
+    #[inline]
     pub fn payload(mut self, payload: &'a [u8]) -> Self {
         self.payload = payload;
         self
     }
 
     /// Pads the packet with `padding` bytes, the last holding the count (0 = no padding).
+    #[inline]
     pub fn padding(mut self, padding: u8) -> Self {
         self.padding = padding;
         self
     }
 
     /// Appends the packet to `out` and returns its length. On error `out` is left as it was.
+    #[inline]
     pub fn write(&self, out: &mut Vec<u8>) -> Result<usize, Error> {
         let start = out.len();
         let result = self.write_inner(out);
@@ -561,6 +608,7 @@ impl<'a> RtpPacketBuilder<'a> {
         result.map(|()| out.len() - start)
     }
 
+    #[inline]
     fn write_inner(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         if self.payload_type > 0x7f {
             return Err(Error::Unencodable("payload type above 127"));
@@ -579,16 +627,26 @@ impl<'a> RtpPacketBuilder<'a> {
         }
         let has_ext = self.raw_extension.is_some() || !exts.is_empty();
         out.reserve(HEADER_LEN + 4 * self.csrcs.len() + self.payload.len() + 64);
-        out.push(
+        let [s0, s1] = self.sequence_number.to_be_bytes();
+        let [t0, t1, t2, t3] = self.timestamp.to_be_bytes();
+        let [c0, c1, c2, c3] = self.ssrc.to_be_bytes();
+        out.extend_from_slice(&[
             VERSION << 6
                 | u8::from(self.padding != 0) << 5
                 | u8::from(has_ext) << 4
                 | self.csrcs.len() as u8,
-        );
-        out.push(u8::from(self.marker) << 7 | self.payload_type);
-        out.extend_from_slice(&self.sequence_number.to_be_bytes());
-        out.extend_from_slice(&self.timestamp.to_be_bytes());
-        out.extend_from_slice(&self.ssrc.to_be_bytes());
+            u8::from(self.marker) << 7 | self.payload_type,
+            s0,
+            s1,
+            t0,
+            t1,
+            t2,
+            t3,
+            c0,
+            c1,
+            c2,
+            c3,
+        ]);
         for c in self.csrcs {
             out.extend_from_slice(&c.to_be_bytes());
         }
