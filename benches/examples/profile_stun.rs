@@ -1,12 +1,13 @@
 //! Decode + verify an ICE binding request in a loop, for profilers (callgrind, perf).
 //!
-//! `cargo build --release -p nutshell-stun --example profile_decode`
-//! `valgrind --tool=callgrind target/release/examples/profile_decode 10000`
-//! `perf stat -e cycles:u target/release/examples/profile_decode 1000000 all` (one loop only)
+//! `cargo build --release -p nutshell-benches --example profile_stun`
+//! `valgrind --tool=callgrind target/release/examples/profile_stun 10000`
+//! `perf stat -e cycles:u target/release/examples/profile_stun 1000000 all` (one loop only)
 
 use std::hint::black_box;
 
 use nutshell_stun::{Attribute, Encoder, Key, Message, MessageType, TransactionId};
+use stun as nutshell_stun; // our crate, by its workspace short name
 
 fn main() {
     let n: u32 = std::env::args()

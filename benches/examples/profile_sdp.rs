@@ -1,14 +1,17 @@
 //! Parses (and with `--write`, serializes) the Chrome fixture in a loop, for profilers such as
-//! `valgrind --tool=callgrind`. Prints the best per-iteration time of ten batches, a quick
+//! `valgrind --tool=callgrind`. It lives here, not in nutshell-sdp, because it reads the
+//! clock, which protocol crates never do. Prints the best per-iteration time of ten batches, a quick
 //! figure that is robust to a busy machine (criterion in `benches/` gives the real numbers).
 //!
 //! ```text
-//! cargo run --release -p nutshell-sdp --example profile_parse -- 2000 [--write | --serialize-only [--reuse]] [--oracle]
+//! cargo run --release -p nutshell-benches --example profile_sdp -- 2000 [--write | --serialize-only [--reuse]] [--oracle]
 //! ```
 use std::time::Instant;
 
+use sdp as nutshell_sdp; // our crate, by its workspace short name
+
 fn main() {
-    let text = include_str!("../tests/data/chrome_offer.sdp");
+    let text = include_str!("../../crates/sdp/tests/data/chrome_offer.sdp");
     let n: u32 = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
