@@ -17,6 +17,8 @@
 //! - [`SeqUnwrapper`] and [`TsUnwrapper`] extend 16-bit sequence numbers and 32-bit timestamps
 //!   to 64 bits; [`ReceiveStats`] keeps the RFC 3550 Appendix A receiver statistics that go
 //!   into a [`ReportBlock`].
+//! - [`payload`] maps encoded media frames onto RTP payloads and back: Opus (RFC 7587) and
+//!   VP8 (RFC 7741).
 //!
 //! ```
 //! use nutshell_rtp::{ExtensionKind, ExtensionMap, RtpPacket, RtpPacketBuilder};
@@ -85,6 +87,7 @@
 
 mod ext;
 mod feedback;
+pub mod payload;
 mod rtcp;
 mod rtp;
 mod stats;
