@@ -1,11 +1,13 @@
 //! RTP payload formats: how one encoded media frame maps onto RTP payloads and back.
 //!
 //! - [`opus`]: RFC 7587, one Opus packet per RTP payload, carried as is.
+//! - [`vp8`]: RFC 7741, a payload descriptor in front of each fragment of a VP8 frame.
 //!
 //! Packetizers write into a caller's buffers; depacketizers are borrowed views that never
 //! allocate and never panic, whatever the input.
 
 pub mod opus;
+pub mod vp8;
 
 /// Why a frame cannot be packetized or a payload cannot be depacketized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
