@@ -10,3 +10,6 @@
         clippy::panic
     )
 )]
+
+pub mod cert;
+pub mod crypto;

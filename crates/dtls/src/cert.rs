@@ -1,0 +1,1 @@
+//! Certificates: our self-signed ECDSA P-256 identity, fingerprints, and the peer certificate.
