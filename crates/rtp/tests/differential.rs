@@ -361,3 +361,117 @@ fn sdes_written_by_webrtc_rs_reads_in_ours() {
         );
     }
 }
+
+// ---- H.264 (RFC 6184) against webrtc-rs's H264Payloader / H264Packet ----
+
+use nutshell_rtp::payload::h264::{H264Packetizer, H264Payload, START_CODE};
+use rtp_oracle::codecs::h264::{H264Packet, H264Payloader};
+use rtp_oracle::packetizer::{Depacketizer, Payloader};
+
+/// A NAL unit as an encoder writes it (F = 0, emulation prevention, no trailing zero) of type
+/// `t`, at least three bytes long (webrtc-rs rejects shorter payloads).
+fn h264_nal(types: std::ops::RangeInclusive<u8>, max_len: usize) -> impl Strategy<Value = Vec<u8>> {
+    (
+        0u8..4,
+        types,
+        proptest::collection::vec(any::<u8>(), 2..max_len),
+    )
+        .prop_map(|(nri, t, body)| {
+            let mut nal = vec![(nri << 5) | t];
+            let mut zeros = 0;
+            for b in body {
+                if zeros >= 2 && b <= 3 {
+                    nal.push(3);
+                    zeros = 0;
+                }
+                nal.push(b);
+                zeros = if b == 0 { zeros + 1 } else { 0 };
+            }
+            if nal.last() == Some(&0) {
+                nal.push(0x80);
+            }
+            nal
+        })
+}
+
+/// Slices and non-parameter-set NAL units, none that webrtc-rs drops or holds back
+/// (AUD 9, filler 12, SPS 7, PPS 8).
+fn h264_media_nal(max_len: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        h264_nal(1..=6, max_len),
+        h264_nal(10..=11, max_len),
+        h264_nal(13..=23, max_len)
+    ]
+}
+
+fn annex_b_of(nals: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in nals {
+        out.extend_from_slice(&START_CODE);
+        out.extend_from_slice(n);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn h264_payloaded_by_webrtc_rs_depacketizes_in_ours(
+        sps in h264_nal(7..=7, 20),
+        pps in h264_nal(8..=8, 20),
+        with_parameter_sets in any::<bool>(),
+        media in proptest::collection::vec(h264_media_nal(4000), 1..6),
+        mtu in 100usize..1500,
+    ) {
+        let mut nals: Vec<&[u8]> = Vec::new();
+        if with_parameter_sets {
+            nals.push(&sps);
+            nals.push(&pps);
+        }
+        nals.extend(media.iter().map(|m| &m[..]));
+        let stream = annex_b_of(&nals);
+        let payloads = H264Payloader::default().payload(mtu, &Bytes::from(stream.clone())).unwrap();
+        let mut ours = Vec::new();
+        for (i, p) in payloads.iter().enumerate() {
+            let parsed = H264Payload::parse(p).unwrap_or_else(|e| panic!("{e}: {p:02x?}"));
+            if i == 0 && with_parameter_sets {
+                prop_assert!(matches!(parsed, H264Payload::StapA(_)));
+                prop_assert!(parsed.is_keyframe());
+            }
+            parsed.append_annex_b(&mut ours);
+        }
+        prop_assert_eq!(ours, stream);
+    }
+
+    #[test]
+    fn h264_packetized_by_us_depacketizes_in_webrtc_rs(
+        sps in h264_nal(7..=7, 20),
+        pps in h264_nal(8..=8, 20),
+        with_parameter_sets in any::<bool>(),
+        media in proptest::collection::vec(h264_media_nal(4000), 1..6),
+        mtu in 3usize..1500,
+        aggregate in any::<bool>(),
+    ) {
+        let mut nals: Vec<&[u8]> = Vec::new();
+        if with_parameter_sets {
+            nals.push(&sps);
+            nals.push(&pps);
+        }
+        nals.extend(media.iter().map(|m| &m[..]));
+        let mut packetizer = H264Packetizer::new(mtu);
+        packetizer.aggregate = aggregate;
+        let mut payloads = Vec::new();
+        packetizer.packetize_nals(nals.iter().copied(), &mut payloads).unwrap();
+        let mut oracle = H264Packet::default();
+        let mut theirs = Vec::new();
+        for p in &payloads {
+            prop_assert!(p.len() <= mtu);
+            let out = oracle
+                .depacketize(&Bytes::from(p.clone()))
+                .unwrap_or_else(|e| panic!("{e}: {p:02x?}"));
+            theirs.extend_from_slice(&out);
+        }
+        prop_assert_eq!(theirs, annex_b_of(&nals));
+    }
+}
