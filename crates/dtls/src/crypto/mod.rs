@@ -23,12 +23,16 @@
 //! No function here panics on any input: lengths are checked and reported as
 //! [`CryptoError`].
 
+mod kx;
 mod prf;
+mod record;
 
+pub use kx::KeyExchange;
 pub use prf::{
     Transcript, export_keying_material, extended_master_secret, keylog_line, master_secret, prf,
     prf_seeds, verify_data,
 };
+pub use record::{KeyBlock, RecordCipher, key_block};
 
 /// What went wrong in a cryptographic operation. Never carries key material.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -175,7 +179,6 @@ impl CipherSuite {
         }
     }
 
-    #[allow(dead_code)] // TEMP
     pub(crate) fn aead(self) -> &'static ring::aead::Algorithm {
         match self {
             CipherSuite::EcdheEcdsaAes128GcmSha256 => &ring::aead::AES_128_GCM,
@@ -227,7 +230,6 @@ impl NamedGroup {
         }
     }
 
-    #[allow(dead_code)] // TEMP
     pub(crate) fn agreement(self) -> &'static ring::agreement::Algorithm {
         match self {
             NamedGroup::X25519 => &ring::agreement::X25519,

@@ -239,7 +239,7 @@ impl core::fmt::Debug for Transcript {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn hex(s: &str) -> Vec<u8> {
