@@ -13,3 +13,12 @@
 
 pub mod cert;
 pub mod crypto;
+
+mod error;
+pub mod fragment;
+pub mod message;
+pub mod record;
+mod srtp;
+
+pub use error::{AlertDescription, AlertLevel, Error};
+pub use srtp::{SrtpKeyingMaterial, SrtpProfile};
