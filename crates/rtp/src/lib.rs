@@ -85,6 +85,7 @@
     )
 )]
 
+mod assembler;
 mod ext;
 mod feedback;
 pub mod payload;
@@ -97,6 +98,10 @@ mod tests_rtcp;
 mod tests_rtp;
 mod twcc;
 
+pub use assembler::{
+    AssemblerConfig, AssemblerEvent, AssemblerStats, Depacketizer, Frame, FrameAssembler,
+    H264Depacketizer, OpusDepacketizer, PacketInfo, Vp8Depacketizer,
+};
 pub use ext::{
     AudioLevel, ExtensionKind, ExtensionMap, ExtensionValue, PlayoutDelay, VideoOrientation,
 };
