@@ -297,7 +297,13 @@ impl Dtls {
     /// Flight 1 or 3: ClientHello (RFC 5246 §7.4.1.2, RFC 6347 §4.2.1).
     pub(crate) fn send_client_hello(&mut self, hs: &mut Hs) -> Result<(), Error> {
         let mut exts = Vec::with_capacity(128);
-        let groups: Vec<u16> = self.config.groups.iter().map(|g| g.id()).collect();
+        let mut groups: Vec<u16> = self.config.groups.iter().map(|g| g.id()).collect();
+        // supported_groups also names the curves of ECDSA certificates we can verify
+        // (RFC 8422 §5.1.1); strict servers (OpenSSL) refuse their P-256 certificate if it is
+        // missing, so it is always listed, last, even when not configured for ECDHE.
+        if !groups.contains(&NamedGroup::Secp256r1.id()) {
+            groups.push(NamedGroup::Secp256r1.id());
+        }
         ext::supported_groups(&mut exts, &groups);
         ext::ec_point_formats(&mut exts);
         let schemes: Vec<u16> = SignatureScheme::SUPPORTED.iter().map(|s| s.id()).collect();
