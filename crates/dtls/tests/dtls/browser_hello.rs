@@ -258,7 +258,7 @@ fn firefox_server_with_downgrade_marker() {
 
     let suite = CipherSuite::EcdheEcdsaAes128GcmSha256;
     let mut t = Transcript::new(PrfHash::Sha256);
-    let mut add = |t: &mut Transcript, ty: u8, seq: u16, body: &[u8]| {
+    let add = |t: &mut Transcript, ty: u8, seq: u16, body: &[u8]| {
         let mut m = Vec::new();
         write_handshake(&mut m, ty, seq, body);
         t.update(&m).unwrap();
