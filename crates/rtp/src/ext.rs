@@ -241,6 +241,47 @@ impl<'a> ExtensionValue<'a> {
         }
     }
 
+    /// The encoded data of a fixed-size value in four bytes and its length; identifiers
+    /// (mid, RID) give their first four bytes (the builder borrows those instead).
+    #[inline]
+    pub(crate) fn encode_inline(&self) -> ([u8; 4], u8) {
+        let mut out = [0u8; 4];
+        let len = self.encoded_len().min(4);
+        match *self {
+            Self::Mid(s) | Self::Rid(s) | Self::RepairedRid(s) => {
+                for (o, b) in out.iter_mut().zip(s.as_bytes()) {
+                    *o = *b;
+                }
+            }
+            Self::AbsSendTime(t) => {
+                let [_, a, b, c] = t.to_be_bytes();
+                out = [a, b, c, 0];
+            }
+            Self::TransportCc(seq) => {
+                let [a, b] = seq.to_be_bytes();
+                out = [a, b, 0, 0];
+            }
+            Self::AudioLevel(AudioLevel { voice, level }) => {
+                out[0] = u8::from(voice) << 7 | (level & 0x7f);
+            }
+            Self::VideoOrientation(VideoOrientation {
+                back_camera,
+                flip,
+                rotation,
+            }) => out[0] = u8::from(back_camera) << 3 | u8::from(flip) << 2 | (rotation & 3),
+            Self::PlayoutDelay(PlayoutDelay { min, max }) => {
+                let (min, max) = (min & 0x0fff, max & 0x0fff);
+                out = [
+                    (min >> 4) as u8,
+                    ((min & 0x0f) as u8) << 4 | (max >> 8) as u8,
+                    (max & 0xff) as u8,
+                    0,
+                ];
+            }
+        }
+        (out, len as u8)
+    }
+
     /// Appends the encoded data to `out`. Out-of-range fields are masked to their bit widths.
     #[inline]
     pub fn encode(&self, out: &mut Vec<u8>) {

@@ -116,7 +116,8 @@ pub use rtcp::{
 };
 pub use rtp::{
     Extension, ExtensionForm, Extensions, HEADER_LEN as RTP_HEADER_LEN, HeaderExtension,
-    MAX_BUILDER_EXTENSIONS, ONE_BYTE_PROFILE, RtpPacket, RtpPacketBuilder, TWO_BYTE_PROFILE,
+    MAX_BUILDER_EXTENSIONS, ONE_BYTE_PROFILE, PacketBuf, RtpPacket, RtpPacketBuilder,
+    TWO_BYTE_PROFILE,
 };
 pub use stats::{
     MAX_DROPOUT, MAX_MISORDER, MIN_SEQUENTIAL, ReceiveStats, SeqUnwrapper, TsUnwrapper,
@@ -185,6 +186,14 @@ pub enum Error {
     /// A builder was given something the wire format cannot carry.
     #[error("cannot encode: {0}")]
     Unencodable(&'static str),
+    /// The caller's fixed buffer is shorter than the packet.
+    #[error("buffer of {available} bytes too small for {needed}")]
+    BufferTooSmall {
+        /// The packet's length.
+        needed: usize,
+        /// The buffer's length.
+        available: usize,
+    },
 }
 
 impl From<ReadError> for Error {

@@ -461,27 +461,147 @@ fn next_element<'a>(
     }
 }
 
+/// One element's data in the builder: borrowed from the caller, or up to four bytes held
+/// inline (the typed values other than the identifiers). The inline form comes first so that
+/// an empty slot is all zeroes and a fresh builder initialises with a plain memset.
 #[derive(Debug, Clone, Copy)]
 enum ExtData<'a> {
-    Raw(&'a [u8]),
-    Value(ExtensionValue<'a>),
+    Inline { len: u8, bytes: [u8; 4] },
+    Borrowed(&'a [u8]),
 }
 
-impl ExtData<'_> {
+impl<'a> ExtData<'a> {
+    const EMPTY: ExtData<'static> = ExtData::Inline {
+        len: 0,
+        bytes: [0; 4],
+    };
+
     #[inline]
-    fn len(&self) -> usize {
-        match self {
-            ExtData::Raw(d) => d.len(),
-            ExtData::Value(v) => v.encoded_len(),
+    fn from_value(value: ExtensionValue<'a>) -> Self {
+        match value {
+            ExtensionValue::Mid(s) | ExtensionValue::Rid(s) | ExtensionValue::RepairedRid(s) => {
+                ExtData::Borrowed(s.as_bytes())
+            }
+            other => {
+                let (bytes, len) = other.encode_inline();
+                ExtData::Inline { len, bytes }
+            }
         }
     }
 
     #[inline]
-    fn write(&self, out: &mut Vec<u8>) {
+    fn as_slice(&self) -> &[u8] {
         match self {
-            ExtData::Raw(d) => out.extend_from_slice(d),
-            ExtData::Value(v) => v.encode(out),
+            ExtData::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            ExtData::Borrowed(d) => d,
         }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for Vec<u8> {}
+    impl Sealed for bytes::BytesMut {}
+}
+
+/// A growable buffer an [`RtpPacketBuilder`] appends packets to: `Vec<u8>` or
+/// [`bytes::BytesMut`]. Sealed; for a fixed `&mut [u8]` use
+/// [`RtpPacketBuilder::write_to_slice`].
+pub trait PacketBuf: sealed::Sealed {
+    #[doc(hidden)]
+    fn buf_len(&self) -> usize;
+    #[doc(hidden)]
+    fn buf_reserve(&mut self, additional: usize);
+    #[doc(hidden)]
+    fn buf_resize(&mut self, len: usize);
+    #[doc(hidden)]
+    fn buf_extend(&mut self, bytes: &[u8]);
+    #[doc(hidden)]
+    fn buf_tail_mut(&mut self, from: usize) -> &mut [u8];
+}
+
+impl PacketBuf for Vec<u8> {
+    #[inline]
+    fn buf_len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn buf_reserve(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+    #[inline]
+    fn buf_resize(&mut self, len: usize) {
+        self.resize(len, 0);
+    }
+    #[inline]
+    fn buf_extend(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn buf_tail_mut(&mut self, from: usize) -> &mut [u8] {
+        self.get_mut(from..).unwrap_or_default()
+    }
+}
+
+impl PacketBuf for bytes::BytesMut {
+    #[inline]
+    fn buf_len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn buf_reserve(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+    #[inline]
+    fn buf_resize(&mut self, len: usize) {
+        self.resize(len, 0);
+    }
+    #[inline]
+    fn buf_extend(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn buf_tail_mut(&mut self, from: usize) -> &mut [u8] {
+        self.get_mut(from..).unwrap_or_default()
+    }
+}
+
+/// What [`RtpPacketBuilder`] found when it checked the packet, before writing a byte.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// Fixed header, CSRCs and the whole extension (its 4-byte header included).
+    header_len: usize,
+    /// RFC 8285 elements in the one-byte form.
+    one_byte: bool,
+    /// The extension body's length in 32-bit words.
+    ext_words: u16,
+    /// Header, payload and padding.
+    total: usize,
+}
+
+/// A bounds-checked cursor over the header area; writes past the end are dropped (the area
+/// is sized from [`Layout`], so none happen).
+struct Cursor<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos + bytes.len();
+        if let Some(dst) = self.buf.get_mut(self.pos..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+
+    #[inline]
+    fn put_u8(&mut self, b: u8) {
+        if let Some(dst) = self.buf.get_mut(self.pos) {
+            *dst = b;
+        }
+        self.pos += 1;
     }
 }
 
@@ -491,6 +611,10 @@ impl ExtData<'_> {
 /// [`extension_value`](Self::extension_value) are written in the one-byte form when every id is
 /// 1..=14 and every element 1..=16 bytes long, and in the two-byte form otherwise (or when
 /// [`two_byte_extensions`](Self::two_byte_extensions) asks for it).
+///
+/// The packet is checked completely before anything is written, so a failed write leaves
+/// the buffer as it was. The targets are a `Vec<u8>` or [`bytes::BytesMut`]
+/// ([`write`](Self::write)) and a fixed `&mut [u8]` ([`write_to_slice`](Self::write_to_slice)).
 #[derive(Debug, Clone, Copy)]
 pub struct RtpPacketBuilder<'a> {
     marker: bool,
@@ -499,7 +623,8 @@ pub struct RtpPacketBuilder<'a> {
     timestamp: u32,
     ssrc: u32,
     csrcs: &'a [u32],
-    exts: [(u8, ExtData<'a>); MAX_BUILDER_EXTENSIONS],
+    ext_ids: [u8; MAX_BUILDER_EXTENSIONS],
+    ext_data: [ExtData<'a>; MAX_BUILDER_EXTENSIONS],
     ext_count: usize,
     too_many_exts: bool,
     raw_extension: Option<(u16, &'a [u8])>,
@@ -520,7 +645,8 @@ impl<'a> RtpPacketBuilder<'a> {
             timestamp,
             ssrc,
             csrcs: &[],
-            exts: [(0, ExtData::Raw(&[])); MAX_BUILDER_EXTENSIONS],
+            ext_ids: [0; MAX_BUILDER_EXTENSIONS],
+            ext_data: [ExtData::EMPTY; MAX_BUILDER_EXTENSIONS],
             ext_count: 0,
             too_many_exts: false,
             raw_extension: None,
@@ -546,12 +672,16 @@ impl<'a> RtpPacketBuilder<'a> {
 
     #[inline]
     fn push_ext(mut self, id: u8, data: ExtData<'a>) -> Self {
-        match self.exts.get_mut(self.ext_count) {
-            Some(slot) => {
-                *slot = (id, data);
+        match (
+            self.ext_ids.get_mut(self.ext_count),
+            self.ext_data.get_mut(self.ext_count),
+        ) {
+            (Some(id_slot), Some(data_slot)) => {
+                *id_slot = id;
+                *data_slot = data;
                 self.ext_count += 1;
             }
-            None => self.too_many_exts = true,
+            _ => self.too_many_exts = true,
         }
         self
     }
@@ -559,13 +689,13 @@ impl<'a> RtpPacketBuilder<'a> {
     /// Adds an RFC 8285 element with raw data (at most [`MAX_BUILDER_EXTENSIONS`]).
     #[inline]
     pub fn extension(self, id: u8, data: &'a [u8]) -> Self {
-        self.push_ext(id, ExtData::Raw(data))
+        self.push_ext(id, ExtData::Borrowed(data))
     }
 
     /// Adds an RFC 8285 element holding a typed value.
     #[inline]
     pub fn extension_value(self, id: u8, value: ExtensionValue<'a>) -> Self {
-        self.push_ext(id, ExtData::Value(value))
+        self.push_ext(id, ExtData::from_value(value))
     }
 
     /// Always use the two-byte form for the elements, even when the one-byte form would do.
@@ -597,19 +727,54 @@ impl<'a> RtpPacketBuilder<'a> {
         self
     }
 
-    /// Appends the packet to `out` and returns its length. On error `out` is left as it was.
+    /// The packet's length in bytes, or why it cannot be written.
     #[inline]
-    pub fn write(&self, out: &mut Vec<u8>) -> Result<usize, Error> {
-        let start = out.len();
-        let result = self.write_inner(out);
-        if result.is_err() {
-            out.truncate(start);
-        }
-        result.map(|()| out.len() - start)
+    pub fn encoded_len(&self) -> Result<usize, Error> {
+        self.layout().map(|l| l.total)
     }
 
+    /// Appends the packet to `out` (a `Vec<u8>` or [`bytes::BytesMut`]) and returns its
+    /// length. On error `out` is left as it was.
     #[inline]
-    fn write_inner(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+    pub fn write<B: PacketBuf>(&self, out: &mut B) -> Result<usize, Error> {
+        let layout = self.layout()?;
+        let start = out.buf_len();
+        out.buf_reserve(layout.total);
+        out.buf_resize(start + layout.header_len);
+        self.write_header(&layout, out.buf_tail_mut(start));
+        out.buf_extend(self.payload);
+        if self.padding != 0 {
+            out.buf_resize(start + layout.total - 1);
+            out.buf_extend(&[self.padding]);
+        }
+        Ok(layout.total)
+    }
+
+    /// Writes the packet at the start of `out` and returns its length; `out` must be at
+    /// least that long ([`Error::BufferTooSmall`] otherwise, with nothing written).
+    #[inline]
+    pub fn write_to_slice(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let layout = self.layout()?;
+        let Some(out) = out.get_mut(..layout.total) else {
+            return Err(Error::BufferTooSmall {
+                needed: layout.total,
+                available: out.len(),
+            });
+        };
+        let (header, rest) = out.split_at_mut(layout.header_len.min(layout.total));
+        self.write_header(&layout, header);
+        let (payload, padding) = rest.split_at_mut(self.payload.len().min(rest.len()));
+        payload.copy_from_slice(self.payload.get(..payload.len()).unwrap_or_default());
+        if let Some((last, zeros)) = padding.split_last_mut() {
+            zeros.fill(0);
+            *last = self.padding;
+        }
+        Ok(layout.total)
+    }
+
+    /// Checks every field and sizes the packet.
+    #[inline]
+    fn layout(&self) -> Result<Layout, Error> {
         if self.payload_type > 0x7f {
             return Err(Error::Unencodable("payload type above 127"));
         }
@@ -619,18 +784,74 @@ impl<'a> RtpPacketBuilder<'a> {
         if self.too_many_exts {
             return Err(Error::Unencodable("too many extension elements"));
         }
-        let exts = self.exts.get(..self.ext_count).unwrap_or_default();
-        if self.raw_extension.is_some() && !exts.is_empty() {
-            return Err(Error::Unencodable(
-                "both a raw extension and RFC 8285 elements",
-            ));
+        let count = self.ext_count.min(MAX_BUILDER_EXTENSIONS);
+        let ids = self.ext_ids.get(..count).unwrap_or_default();
+        let data = self.ext_data.get(..count).unwrap_or_default();
+        let mut header_len = HEADER_LEN + 4 * self.csrcs.len();
+        let mut one_byte = false;
+        let mut ext_words = 0;
+        if let Some((_, raw)) = self.raw_extension {
+            if !ids.is_empty() {
+                return Err(Error::Unencodable(
+                    "both a raw extension and RFC 8285 elements",
+                ));
+            }
+            if !raw.len().is_multiple_of(4) {
+                return Err(Error::Unencodable(
+                    "raw extension not a multiple of 4 bytes",
+                ));
+            }
+            ext_words = u16::try_from(raw.len() / 4)
+                .map_err(|_| Error::Unencodable("extension longer than 65535 words"))?;
+            header_len += 4 + raw.len();
+        } else if !ids.is_empty() {
+            one_byte = !self.two_byte
+                && ids
+                    .iter()
+                    .zip(data)
+                    .all(|(id, d)| (1..=14).contains(id) && (1..=16).contains(&d.as_slice().len()));
+            let mut body = 0;
+            for (id, d) in ids.iter().zip(data) {
+                let len = d.as_slice().len();
+                if one_byte {
+                    body += 1 + len;
+                } else {
+                    if *id == 0 {
+                        return Err(Error::Unencodable("extension id 0"));
+                    }
+                    if len > 255 {
+                        return Err(Error::Unencodable("extension element over 255 bytes"));
+                    }
+                    body += 2 + len;
+                }
+            }
+            let padded = body.next_multiple_of(4);
+            ext_words = u16::try_from(padded / 4)
+                .map_err(|_| Error::Unencodable("extension longer than 65535 words"))?;
+            header_len += 4 + padded;
         }
-        let has_ext = self.raw_extension.is_some() || !exts.is_empty();
-        out.reserve(HEADER_LEN + 4 * self.csrcs.len() + self.payload.len() + 64);
+        let padding = usize::from(self.padding);
+        Ok(Layout {
+            header_len,
+            one_byte,
+            ext_words,
+            total: header_len + self.payload.len() + padding,
+        })
+    }
+
+    /// Writes the fixed header, CSRCs and extension into `dst`, exactly
+    /// `layout.header_len` bytes long.
+    #[inline]
+    fn write_header(&self, layout: &Layout, dst: &mut [u8]) {
+        let count = self.ext_count.min(MAX_BUILDER_EXTENSIONS);
+        let ids = self.ext_ids.get(..count).unwrap_or_default();
+        let data = self.ext_data.get(..count).unwrap_or_default();
+        let has_ext = self.raw_extension.is_some() || !ids.is_empty();
         let [s0, s1] = self.sequence_number.to_be_bytes();
         let [t0, t1, t2, t3] = self.timestamp.to_be_bytes();
         let [c0, c1, c2, c3] = self.ssrc.to_be_bytes();
-        out.extend_from_slice(&[
+        let mut w = Cursor { buf: dst, pos: 0 };
+        w.put(&[
             VERSION << 6
                 | u8::from(self.padding != 0) << 5
                 | u8::from(has_ext) << 4
@@ -648,61 +869,35 @@ impl<'a> RtpPacketBuilder<'a> {
             c3,
         ]);
         for c in self.csrcs {
-            out.extend_from_slice(&c.to_be_bytes());
+            w.put(&c.to_be_bytes());
         }
-        if let Some((profile, data)) = self.raw_extension {
-            if !data.len().is_multiple_of(4) {
-                return Err(Error::Unencodable(
-                    "raw extension not a multiple of 4 bytes",
-                ));
-            }
-            let words = u16::try_from(data.len() / 4)
-                .map_err(|_| Error::Unencodable("extension longer than 65535 words"))?;
-            out.extend_from_slice(&profile.to_be_bytes());
-            out.extend_from_slice(&words.to_be_bytes());
-            out.extend_from_slice(data);
-        } else if !exts.is_empty() {
-            let one_byte = !self.two_byte
-                && exts
-                    .iter()
-                    .all(|(id, d)| (1..=14).contains(id) && (1..=16).contains(&d.len()));
-            let profile = if one_byte {
+        let [n0, n1] = layout.ext_words.to_be_bytes();
+        if let Some((profile, raw)) = self.raw_extension {
+            let [p0, p1] = profile.to_be_bytes();
+            w.put(&[p0, p1, n0, n1]);
+            w.put(raw);
+        } else if !ids.is_empty() {
+            let [p0, p1] = if layout.one_byte {
                 ONE_BYTE_PROFILE
             } else {
                 TWO_BYTE_PROFILE
-            };
-            out.extend_from_slice(&profile.to_be_bytes());
-            let len_at = out.len();
-            out.extend_from_slice(&[0, 0]);
-            let body = out.len();
-            for (id, d) in exts {
-                if one_byte {
-                    // 1..=16 was checked above.
-                    out.push(id << 4 | (d.len() - 1) as u8);
+            }
+            .to_be_bytes();
+            w.put(&[p0, p1, n0, n1]);
+            for (id, d) in ids.iter().zip(data) {
+                let d = d.as_slice();
+                if layout.one_byte {
+                    // 1..=16 bytes, checked by `layout`.
+                    w.put_u8(id << 4 | (d.len().wrapping_sub(1) & 0x0f) as u8);
                 } else {
-                    if *id == 0 {
-                        return Err(Error::Unencodable("extension id 0"));
-                    }
-                    let len = u8::try_from(d.len())
-                        .map_err(|_| Error::Unencodable("extension element over 255 bytes"))?;
-                    out.extend_from_slice(&[*id, len]);
+                    // At most 255 bytes, checked by `layout`.
+                    w.put(&[*id, d.len() as u8]);
                 }
-                d.write(out);
+                w.put(d);
             }
-            while !(out.len() - body).is_multiple_of(4) {
-                out.push(0);
-            }
-            let words = u16::try_from((out.len() - body) / 4)
-                .map_err(|_| Error::Unencodable("extension longer than 65535 words"))?;
-            if let Some(slot) = out.get_mut(len_at..len_at + 2) {
-                slot.copy_from_slice(&words.to_be_bytes());
+            while w.pos < layout.header_len {
+                w.put_u8(0);
             }
         }
-        out.extend_from_slice(self.payload);
-        if self.padding != 0 {
-            out.resize(out.len() + usize::from(self.padding) - 1, 0);
-            out.push(self.padding);
-        }
-        Ok(())
     }
 }

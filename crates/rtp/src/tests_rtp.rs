@@ -560,6 +560,23 @@ proptest! {
         prop_assert_eq!(p.payload(), &s.payload[..]);
         prop_assert_eq!(p.padding_len(), s.padding);
         prop_assert_eq!(p.header_len() + s.payload.len() + usize::from(s.padding), buf.len());
+
+        // Every target gets the same bytes; `len` agrees; a short slice gets nothing.
+        prop_assert_eq!(b.encoded_len(), Ok(n));
+        let mut bm = bytes::BytesMut::from(&b"xy"[..]);
+        prop_assert_eq!(b.write(&mut bm), Ok(n));
+        prop_assert_eq!(&bm[..2], b"xy");
+        prop_assert_eq!(&bm[2..], &buf[..]);
+        let mut slice = vec![0xAAu8; n + 3];
+        prop_assert_eq!(b.write_to_slice(&mut slice), Ok(n));
+        prop_assert_eq!(&slice[..n], &buf[..]);
+        prop_assert_eq!(&slice[n..], &[0xAA; 3]);
+        let mut short = vec![0xAAu8; n - 1];
+        prop_assert_eq!(
+            b.write_to_slice(&mut short),
+            Err(Error::BufferTooSmall { needed: n, available: n - 1 })
+        );
+        prop_assert!(short.iter().all(|&x| x == 0xAA));
     }
 
     #[test]
