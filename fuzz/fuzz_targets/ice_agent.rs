@@ -1,0 +1,8 @@
+//! Placeholder: the real target lands with its issue.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});
