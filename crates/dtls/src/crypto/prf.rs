@@ -15,8 +15,8 @@ pub fn prf(hash: PrfHash, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u
     prf_seeds(hash, secret, label, &[seed], out);
 }
 
-/// [`prf`] with the seed given as parts that are concatenated (`label + seeds[0] + seeds[1]
-/// + …`), RFC 5246 §5.
+/// [`prf`] with the seed given as parts, which are concatenated after the label
+/// (`label + seeds[0] + seeds[1] + …`), RFC 5246 §5.
 pub fn prf_seeds(hash: PrfHash, secret: &[u8], label: &[u8], seeds: &[&[u8]], out: &mut [u8]) {
     let key = hmac::Key::new(hash.hmac(), secret);
     // A(1) = HMAC(secret, A(0)) with A(0) = label + seed.
