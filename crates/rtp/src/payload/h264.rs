@@ -536,12 +536,10 @@ impl H264Packetizer {
         if access_unit.is_empty() {
             return Err(Error::Empty);
         }
-        match find_start_code(access_unit) {
-            Some((at, _))
-                if access_unit
-                    .get(..at)
-                    .is_some_and(|l| l.iter().all(|&b| b == 0)) => {}
-            _ => return Err(Error::NoStartCode),
+        // Zero bytes (`leading_zero_8bits`, a `zero_byte`), then `00 00 01` (H.264 B.1.1).
+        let zeros = access_unit.iter().take_while(|&&b| b == 0).count();
+        if zeros < 2 || access_unit.get(zeros) != Some(&1) {
+            return Err(Error::NoStartCode);
         }
         self.packetize_nals(annex_b_nals(access_unit), out)
     }
@@ -591,19 +589,22 @@ impl H264Packetizer {
                 continue;
             }
             let aggregated = STAP_A_SIZE_LEN + nal.len();
-            if self.aggregate && pending_len + aggregated <= self.mtu && nal.len() <= 0xffff {
-                pending.push(nal);
-                pending_len += aggregated;
+            // The 16-bit size field bounds aggregated NAL units too (RFC 6184 §5.7.1).
+            if !self.aggregate
+                || STAP_A_HEADER_LEN + aggregated > self.mtu
+                || nal.len() > usize::from(u16::MAX)
+            {
+                self.flush(&mut pending, out);
+                pending_len = STAP_A_HEADER_LEN;
+                self.emit(nal, header, out);
                 continue;
             }
-            self.flush(&mut pending, out);
-            pending_len = STAP_A_HEADER_LEN;
-            if self.aggregate && pending_len + aggregated <= self.mtu && nal.len() <= 0xffff {
-                pending.push(nal);
-                pending_len += aggregated;
-            } else {
-                self.emit(nal, header, out);
+            if pending_len + aggregated > self.mtu {
+                self.flush(&mut pending, out);
+                pending_len = STAP_A_HEADER_LEN;
             }
+            pending.push(nal);
+            pending_len += aggregated;
         }
         self.flush(&mut pending, out);
         match out.len() - before {
