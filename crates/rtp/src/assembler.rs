@@ -1182,5 +1182,49 @@ mod tests {
                 }
             }
         }
+
+        /// H.264 access units packetized by ours, sent with bounded reordering: every access
+        /// unit comes out whole, in Annex B form, in order.
+        #[test]
+        fn h264_access_units_survive_reordering(
+            aus in proptest::collection::vec(
+                proptest::collection::vec((1u8..=23, proptest::collection::vec(1u8..=255, 0..2500)), 1..4),
+                1..6,
+            ),
+            mtu in 40usize..1300,
+            swaps in proptest::collection::vec((any::<prop::sample::Index>(), 0usize..8), 0..20),
+        ) {
+            let now = Instant::now();
+            let p = H264Packetizer { mtu, aggregate: true, drop_aud_and_filler: false };
+            let mut packets: Vec<Packet> = Vec::new();
+            let mut expected = Vec::new();
+            for (i, au) in aus.iter().enumerate() {
+                // The first access unit is a key frame: an SPS in front.
+                let mut nals: Vec<Vec<u8>> = au
+                    .iter()
+                    .map(|(t, body)| [&[0x60 | t][..], body].concat())
+                    .collect();
+                if i == 0 {
+                    nals.insert(0, vec![0x67, 0x42, 0x1f]);
+                }
+                let mut payloads = Vec::new();
+                p.packetize_nals(nals.iter().map(|n| &n[..]), &mut payloads).unwrap();
+                let last = payloads.len() - 1;
+                for (k, pl) in payloads.into_iter().enumerate() {
+                    packets.push((packets.len() as u16, 3000 * i as u32, k == last, pl));
+                }
+                expected.push(nals.iter().flat_map(|n| [0, 0, 0, 1].into_iter().chain(n.iter().copied())).collect::<Vec<u8>>());
+            }
+            let len = packets.len();
+            for (a, d) in swaps.into_iter().filter(|_| len > 1) {
+                let i = 1 + a.index(len - 1);
+                packets.swap(i, (i + d).min(len - 1));
+            }
+            let mut a = FrameAssembler::new(H264Depacketizer, AssemblerConfig::default());
+            feed(&mut a, now, &packets);
+            let d = drain(&mut a);
+            let got: Vec<Vec<u8>> = d.frames.into_iter().map(|f| f.data).collect();
+            prop_assert_eq!(got, expected);
+        }
     }
 }
