@@ -9,7 +9,8 @@
 //!   the payload and the padding. The extensions WebRTC negotiates with `a=extmap` are read by
 //!   kind through an [`ExtensionMap`] built from the SDP ([`RtpPacket::mid`],
 //!   [`RtpPacket::transport_cc`], …). [`RtpPacketBuilder`] writes a packet into a caller's
-//!   `Vec<u8>` and picks the one-byte or two-byte extension form by itself.
+//!   `Vec<u8>`, [`bytes::BytesMut`] or `&mut [u8]`, and picks the one-byte or two-byte
+//!   extension form by itself.
 //! - [`RtcpPackets`] iterates over a compound or reduced-size (RFC 5506) RTCP datagram and
 //!   yields typed views ([`RtcpPacket`]): sender and receiver reports, SDES, BYE, APP, generic
 //!   NACK, transport-wide congestion control feedback, PLI, FIR, REMB; anything else is
@@ -17,8 +18,11 @@
 //! - [`SeqUnwrapper`] and [`TsUnwrapper`] extend 16-bit sequence numbers and 32-bit timestamps
 //!   to 64 bits; [`ReceiveStats`] keeps the RFC 3550 Appendix A receiver statistics that go
 //!   into a [`ReportBlock`].
-//! - [`payload`] maps encoded media frames onto RTP payloads and back: Opus (RFC 7587) and
-//!   VP8 (RFC 7741).
+//! - [`payload`] maps encoded media frames onto RTP payloads and back: Opus (RFC 7587),
+//!   VP8 (RFC 7741) and H.264 (RFC 6184, packetization mode 1).
+//! - [`FrameAssembler`] turns a stream of received RTP packets into whole frames in decode
+//!   order, over a bounded reorder window, and reports what is missing (for NACK) and when a
+//!   key frame is needed (for PLI).
 //!
 //! ```
 //! use nutshell_rtp::{ExtensionKind, ExtensionMap, RtpPacket, RtpPacketBuilder};
@@ -71,7 +75,8 @@
 //!   variant of [`Error`]. Builders return [`Error::Unencodable`] for values the wire format
 //!   cannot carry, and leave the caller's buffer as it was.
 //! - **Panics:** none on any input; indexing and `unwrap` are denied by lint outside tests, and
-//!   the fuzz targets `rtp_parse` and `rtcp_parse` exercise the parsers.
+//!   the fuzz targets `rtp_parse`, `rtcp_parse`, `depacketize_vp8` and `depacketize_h264`
+//!   exercise the parsers.
 //! - **Allocation:** parsing never allocates; builders only grow the caller's buffer.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
