@@ -656,3 +656,86 @@ proptest! {
         prop_assert_eq!(total.sent + total.duplicated, total.delivered + total.dropped.total());
     }
 }
+
+/// Two hosts, each public or behind its own NAT, learn their server-reflexive addresses from a
+/// server, then punch: each sends to the other's reflexive address, answers every punch with
+/// an ack and a triggered punch back to where it came from (as ICE does with peer-reflexive
+/// candidates). Returns whether both got an ack.
+fn punch(a: Option<NatBehavior>, b: Option<NatBehavior>) -> bool {
+    let start = Instant::now();
+    let mut net = Network::new(3, start);
+    let server = net.add_host(&[s_ip()]);
+    let stun = sa(s_ip(), 3478);
+    let mut hosts = Vec::new();
+    for (i, behavior) in [a, b].into_iter().enumerate() {
+        let i = i as u8;
+        let host = match behavior {
+            Some(behavior) => {
+                let nat = net.add_nat(NatConfig::new(ip(203, 0, 113, 1 + i), behavior));
+                // Both LANs use the same private address, as real ones do.
+                (
+                    net.add_host_behind(nat, &[ip(192, 168, 1, 2)]),
+                    ip(192, 168, 1, 2),
+                )
+            }
+            None => {
+                let public = ip(198, 51, 100, 10 + i);
+                (net.add_host(&[public]), public)
+            }
+        };
+        hosts.push(host);
+    }
+    let far = start + Duration::from_secs(60);
+    // Learn the reflexive addresses.
+    let mut srflx = Vec::new();
+    for &(h, addr) in &hosts {
+        net.send(h, udp(sa(addr, 5000), stun, b"binding"));
+        let d = net.pop_until(far).expect("server reached");
+        assert_eq!(d.host, server);
+        srflx.push(d.source);
+    }
+    // Punch, three rounds 50 ms apart, answering as we go.
+    let mut acked = [false, false];
+    for round in 0..3u32 {
+        for (i, &(h, addr)) in hosts.iter().enumerate() {
+            net.send(h, udp(sa(addr, 5000), srflx[1 - i], b"punch"));
+        }
+        let until = start + Duration::from_millis(50 * u64::from(round + 1));
+        while let Some(d) = net.pop_until(until) {
+            let Some(i) = hosts.iter().position(|(h, _)| *h == d.host) else {
+                continue;
+            };
+            if d.contents == b"punch" {
+                net.send(d.host, udp(d.destination, d.source, b"ack"));
+                net.send(d.host, udp(d.destination, d.source, b"punch"));
+            } else if d.contents == b"ack" {
+                acked[i] = true;
+            }
+        }
+    }
+    acked == [true, true]
+}
+
+#[test]
+fn hole_punching_matrix() {
+    let kinds = [
+        None,
+        Some(NatBehavior::EndpointIndependent),
+        Some(NatBehavior::AddressRestricted),
+        Some(NatBehavior::PortRestricted),
+        Some(NatBehavior::Symmetric),
+    ];
+    for a in kinds {
+        for b in kinds {
+            let hard = |x: Option<NatBehavior>| x == Some(NatBehavior::Symmetric);
+            let strict = |x: Option<NatBehavior>| {
+                matches!(
+                    x,
+                    Some(NatBehavior::PortRestricted | NatBehavior::Symmetric)
+                )
+            };
+            let expect = !((hard(a) && strict(b)) || (hard(b) && strict(a)));
+            assert_eq!(punch(a, b), expect, "{a:?} vs {b:?}");
+        }
+    }
+}
