@@ -119,6 +119,7 @@ mod link;
 mod nat;
 mod network;
 mod rng;
+mod seeds;
 mod sim;
 mod stats;
 
@@ -126,6 +127,7 @@ pub use link::LinkConfig;
 pub use nat::{NatBehavior, NatConfig, PortAllocation};
 pub use network::{DEFAULT_MAX_IN_FLIGHT, Delivered, HostId, NatId, Network};
 pub use rng::Rng;
+pub use seeds::for_each_seed;
 pub use sim::{INBOX_LIMIT, Node, Sim, SimError, Step};
 pub use stats::{DropReason, Drops, HostStats, TraceEvent, TraceKind};
 
