@@ -20,7 +20,11 @@
 //!
 //!   Mappings die [`NatConfig::mapping_timeout`] after their last outbound datagram; public
 //!   ports are sequential or seeded-random ([`PortAllocation`]); hairpinning is optional.
-//!   Hosts behind the same NAT reach each other directly by private address. No nested NATs.
+//!   Hosts behind the same NAT reach each other directly by private address. No nested NATs;
+//!   inbound traffic does not refresh mappings.
+//! - **TCP** is carried like UDP: each [`Transmit`] is one unit, with no handshake, ordering or
+//!   retransmission (a machine that frames over TCP sees exactly what it sent, or nothing).
+//!   NATs keep separate mappings per protocol.
 //! - **Links** ([`LinkConfig`]): every host has an access link (its own via
 //!   [`Network::set_link`], or the default). A datagram crosses the sender's link, the NATs,
 //!   then the receiver's link, so the one-way delay is the sum of both links' delays.

@@ -588,6 +588,7 @@ impl Network {
 
     /// The virtual time of the next thing in flight to happen (a delivery, or a datagram
     /// reaching a NAT), if anything is in flight.
+    #[must_use]
     pub fn next_event_time(&self) -> Option<Instant> {
         self.queue.peek().map(|d| d.at)
     }
@@ -597,6 +598,7 @@ impl Network {
     /// and returns `None`.
     ///
     /// Datagrams arriving at the same instant come out in the order they were sent.
+    #[must_use = "a popped datagram is gone from the network"]
     pub fn pop_until(&mut self, deadline: Instant) -> Option<Delivered> {
         while let Some(top) = self.queue.peek() {
             if top.at > deadline {

@@ -13,7 +13,44 @@ use crate::network::{Delivered, HostId, Network};
 /// `poll_transmit`, `poll_timeout`), attached to a host of a [`Sim`].
 ///
 /// Every nutshell machine (ICE agent, DTLS endpoint, a STUN server written for a test)
-/// fits it with a thin wrapper that also keeps its events for the test to look at.
+/// fits it with a thin wrapper. The trait has no `poll_event`: the wrapper drains the
+/// machine's events at the end of its `handle_*` methods into a `Vec` the test reads through
+/// [`Sim::node`], and feeds commands (remote candidates, application data) through
+/// [`Sim::node_mut`] between runs.
+///
+/// ```
+/// use std::time::Instant;
+/// use nutshell_netsim::{Node, Receive, Transmit};
+///
+/// /// Stands for any house-shaped machine with `poll_event`.
+/// struct Machine;
+/// impl Machine {
+///     fn handle_receive(&mut self, _now: Instant, _r: Receive<'_>) {}
+///     fn handle_timeout(&mut self, _now: Instant) {}
+///     fn poll_transmit(&mut self) -> Option<Transmit> { None }
+///     fn poll_event(&mut self) -> Option<String> { None }
+///     fn poll_timeout(&self) -> Option<Instant> { None }
+/// }
+///
+/// struct Wrapped { inner: Machine, events: Vec<String> }
+/// impl Wrapped {
+///     fn drain_events(&mut self) {
+///         while let Some(e) = self.inner.poll_event() { self.events.push(e); }
+///     }
+/// }
+/// impl Node for Wrapped {
+///     fn handle_receive(&mut self, now: Instant, r: Receive<'_>) {
+///         self.inner.handle_receive(now, r);
+///         self.drain_events();
+///     }
+///     fn handle_timeout(&mut self, now: Instant) {
+///         self.inner.handle_timeout(now);
+///         self.drain_events();
+///     }
+///     fn poll_transmit(&mut self) -> Option<Transmit> { self.inner.poll_transmit() }
+///     fn poll_timeout(&self) -> Option<Instant> { self.inner.poll_timeout() }
+/// }
+/// ```
 pub trait Node: Any {
     /// A datagram arrived for this node's host.
     fn handle_receive(&mut self, now: Instant, r: Receive<'_>);
@@ -300,8 +337,9 @@ impl Sim {
     }
 
     /// Handles the single earliest pending event: one datagram hop, or every node timeout
-    /// due at the earliest timeout instant; then drains the nodes involved. Nodes are also
-    /// drained before, so commands issued between steps are sent at the current time.
+    /// due at the earliest timeout instant (in host order); then drains the nodes involved.
+    /// Nodes are also drained before, so commands issued between steps are sent at the
+    /// current time. At equal times datagrams go before timeouts.
     pub fn step(&mut self) -> Result<Step, SimError> {
         self.drain_all()?;
         let now = self.net.now();
