@@ -347,3 +347,50 @@ fn many_seeds_through_a_lossy_nat() {
             .expect("pings complete");
     });
 }
+
+fn lossy_run(
+    seed: u64,
+    behavior: usize,
+    link: &LinkConfig,
+) -> (Result<(), SimError>, Vec<TraceEvent>, usize) {
+    let mut s = setup(seed, NatBehavior::ALL.get(behavior).copied(), 20);
+    s.sim.net_mut().set_trace(true);
+    s.sim.net_mut().set_link(s.pinger, link.clone());
+    let result = s.sim.run_until(s.start + Duration::from_secs(5));
+    let n = pongs(&s.sim, s.pinger);
+    (result, s.sim.net_mut().take_trace(), n)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn any_link_any_nat_runs_cleanly_and_replays(
+        seed in proptest::prelude::any::<u64>(),
+        behavior in 0usize..5,
+        latency in 0u64..200,
+        jitter in 0u64..50,
+        loss in 0.0..=1.0f64,
+        duplicate in 0.0..=0.5f64,
+        reorder in 0.0..=0.5f64,
+        mtu in 0usize..8,
+    ) {
+        let link = LinkConfig {
+            latency: Duration::from_millis(latency),
+            jitter: Duration::from_millis(jitter),
+            loss,
+            duplicate,
+            reorder,
+            mtu,
+            ..LinkConfig::default()
+        };
+        let (r1, t1, n1) = lossy_run(seed, behavior, &link);
+        proptest::prop_assert_eq!(r1, Ok(()));
+        if mtu < 4 || loss >= 1.0 {
+            proptest::prop_assert_eq!(n1, 0);
+        }
+        let (r2, t2, n2) = lossy_run(seed, behavior, &link);
+        proptest::prop_assert_eq!(r2, Ok(()));
+        proptest::prop_assert_eq!(n1, n2);
+        proptest::prop_assert_eq!(t1, t2);
+    }
+}
