@@ -90,6 +90,14 @@ fn main() {
         assert_eq!(out, packet);
         return;
     }
+    if only.as_deref() == Some("parse-types") {
+        for _ in 0..n {
+            let p = rtp_types::RtpPacket::parse(black_box(&packet[..])).unwrap();
+            let (_, ext) = p.extension().unwrap();
+            black_box((p.sequence_number(), ext[1], ext[5]));
+        }
+        return;
+    }
     if only.as_deref() != Some("write") {
         for _ in 0..n {
             let p = RtpPacket::parse(black_box(&packet)).unwrap();
