@@ -1,0 +1,5 @@
+//! nutshell-ice integration tests: two agents in memory on a virtual clock, over netsim, and
+//! over real UDP sockets on loopback.
+
+mod memory;
+mod support;
