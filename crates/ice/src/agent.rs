@@ -957,10 +957,10 @@ impl IceAgent {
             dest,
             request,
             self.now,
-            interval,
-            interval,
-            1,
-            Some(interval),
+            self.config.check_rto,
+            self.config.check_rto_max,
+            self.config.check_max_transmits.min(4),
+            None,
         ));
         self.run_transactions();
     }

@@ -2,4 +2,5 @@
 //! over real UDP sockets on loopback.
 
 mod memory;
+mod sim;
 mod support;
