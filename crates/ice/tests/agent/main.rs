@@ -3,4 +3,5 @@
 
 mod memory;
 mod sim;
+mod sockets;
 mod support;
