@@ -154,6 +154,9 @@ pub use candidate::{Candidate, CandidateKind, candidate_priority, pair_priority}
 pub use checklist::PairState;
 pub use config::IceConfig;
 
+/// Re-exported from `nutshell-proto`: the datagrams the agent takes and returns.
+pub use proto::{Protocol, Receive, Transmit};
+
 /// The agent's role (RFC 8445 §6.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
