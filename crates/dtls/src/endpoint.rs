@@ -203,6 +203,13 @@ impl Dtls {
     /// [`Dtls::poll_transmit`]); a server waits for one.
     pub fn new(mut config: Config, now: Instant) -> Self {
         config.mtu = config.mtu.max(256);
+        // Keep the timer arithmetic far from overflow.
+        config.max_retransmit_timeout = config
+            .max_retransmit_timeout
+            .clamp(Duration::from_millis(1), Duration::from_secs(3600));
+        config.initial_retransmit_timeout = config
+            .initial_retransmit_timeout
+            .clamp(Duration::from_millis(1), config.max_retransmit_timeout);
         let mut rng = SeedRng::new(config.seed);
         let cookie_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &rng.bytes32());
         let reasm = Reassembler::new(config.max_message_size);
@@ -354,7 +361,10 @@ impl Dtls {
             return;
         }
         self.retransmits += 1;
-        self.rto = (self.rto * 2).min(self.config.max_retransmit_timeout);
+        self.rto = self
+            .rto
+            .saturating_mul(2)
+            .min(self.config.max_retransmit_timeout);
         self.timer = Some(self.now + self.rto);
         if let Err(e) = self.transmit_flight() {
             self.fail(e);
