@@ -545,3 +545,33 @@ proptest! {
         }
     }
 }
+
+/// SRTCP with the E flag clear (RFC 3711 §3.4): authenticated, not encrypted. nutshell never
+/// sends it but must accept it.
+#[test]
+fn aes_cm_rtcp_unencrypted() {
+    for profile in [Profile::Aes128CmSha1_80, Profile::Aes128CmSha1_32] {
+        let master = MasterKey::new(profile, &[3; 16], &[4; 14]).unwrap();
+        let Cipher::Cm(c) = Cipher::derive(profile, &master, true).unwrap() else {
+            unreachable!()
+        };
+        let plain = rtcp(0x0102_0304, b"sender report body");
+        let mut packet = plain.clone();
+        packet.extend_from_slice(&5u32.to_be_bytes());
+        let tag = c.tag(&packet, &[]);
+        packet.extend_from_slice(&tag[..10]);
+        let mut rx = Context::new(profile, &master, Config::default()).unwrap();
+        let mut buf = packet.clone();
+        rx.unprotect_rtcp(&mut buf).unwrap();
+        assert_eq!(buf, plain);
+        assert_eq!(rx.unprotect_rtcp(&mut packet.clone()), Err(Error::Replayed));
+        // Setting the E flag without encrypting breaks the tag.
+        let at = plain.len();
+        packet[at] |= 0x80;
+        let mut rx = Context::new(profile, &master, Config::default()).unwrap();
+        assert_eq!(
+            rx.unprotect_rtcp(&mut packet),
+            Err(Error::AuthenticationFailed)
+        );
+    }
+}
