@@ -17,27 +17,10 @@ use nutshell_dtls::{Config, Dtls, Event, Role, SRTP_EXPORTER_LABEL, SrtpProfile}
 fn openssl_cert() -> &'static (PathBuf, PathBuf, Certificate) {
     static C: OnceLock<(PathBuf, PathBuf, Certificate)> = OnceLock::new();
     C.get_or_init(|| {
-        let dir =
-            std::env::temp_dir().join(format!("nutshell-dtls-openssl-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (k, c) = (dir.join("k.pem"), dir.join("c.pem"));
-        let st = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-            ])
-            .args(["-nodes", "-subj", "/CN=test", "-keyout"])
-            .arg(&k)
-            .arg("-out")
-            .arg(&c)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl is installed");
-        assert!(st.success());
+        let (c, k) = make_cert(
+            "p256",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        );
         let cert = Certificate::from_pem(
             &std::fs::read_to_string(&c).unwrap(),
             &std::fs::read_to_string(&k).unwrap(),
@@ -45,6 +28,28 @@ fn openssl_cert() -> &'static (PathBuf, PathBuf, Certificate) {
         .unwrap();
         (c, k, cert)
     })
+}
+
+/// A self-signed certificate made by `openssl req` with these key options.
+fn make_cert(name: &str, key_args: &[&str]) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("nutshell-dtls-openssl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (k, c) = (
+        dir.join(format!("{name}-k.pem")),
+        dir.join(format!("{name}-c.pem")),
+    );
+    let st = Command::new("openssl")
+        .args(["req", "-x509"])
+        .args(key_args)
+        .args(["-nodes", "-subj", "/CN=test", "-keyout"])
+        .arg(&k)
+        .arg("-out")
+        .arg(&c)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed");
+    assert!(st.success());
+    (c, k)
 }
 
 fn openssl_suite(s: CipherSuite) -> &'static str {
@@ -243,12 +248,27 @@ fn with_openssl_server(suite: CipherSuite, group: NamedGroup) {
 
 /// We are the server; `openssl s_client` the client.
 fn with_openssl_client(suite: CipherSuite, group: NamedGroup, cookie: bool) {
-    let (c, k, ossl) = openssl_cert();
+    let (c, k, _) = openssl_cert();
+    with_openssl_client_cert(suite, group, cookie, c, k, &[]);
+}
+
+/// We are the server; `openssl s_client` the client, with this certificate and extra
+/// arguments. Any client certificate is accepted.
+fn with_openssl_client_cert(
+    suite: CipherSuite,
+    group: NamedGroup,
+    cookie: bool,
+    c: &std::path::Path,
+    k: &std::path::Path,
+    extra: &[&str],
+) {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = socket.local_addr().unwrap().port();
     let (_, sc) = crate::common::certs();
     let mut config = Config::new(Role::Server, sc.clone(), [4; 32]);
-    config.remote_fingerprints = vec![ossl.fingerprint()];
+    let pem = std::fs::read_to_string(c).unwrap();
+    let der = pem_der(&pem);
+    config.remote_fingerprints = vec![nutshell_dtls::cert::Fingerprint::sha256(&der)];
     config.cookie_exchange = cookie;
     config.groups = vec![group];
     let server = std::thread::spawn(move || drive(config, socket, None));
@@ -267,6 +287,7 @@ fn with_openssl_client(suite: CipherSuite, group: NamedGroup, cookie: bool) {
     args.extend(["-cipher".into(), openssl_suite(suite).into()]);
     args.extend(["-groups".into(), openssl_group(group).into()]);
     args.extend(srtp_args());
+    args.extend(extra.iter().map(|a| a.to_string()));
     let (_child, rx) = spawn(&args);
     let mut log = Vec::new();
     let theirs = openssl_keying_material(&rx, &mut log);
@@ -305,5 +326,68 @@ fn openssl_client_nutshell_server_without_cookie() {
         CipherSuite::EcdheEcdsaAes128GcmSha256,
         NamedGroup::X25519,
         false,
+    );
+}
+
+/// The DER of the first PEM certificate block (base64 decoded by hand; test-only).
+fn pem_der(pem: &str) -> Vec<u8> {
+    let b64: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = b64.bytes().filter(|&c| c != b'=').map(val).collect();
+    let mut out = Vec::new();
+    for ch in bytes.chunks(4) {
+        let n = ch
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &v)| acc | (u32::from(v) << (18 - 6 * i)));
+        let take = ch.len() - 1;
+        out.extend_from_slice(&n.to_be_bytes()[1..1 + take]);
+    }
+    out
+}
+
+/// Peers with RSA certificates (PKCS#1 v1.5 and PSS) and ECDSA P-384 ones authenticate to
+/// our server with CertificateVerify in those schemes.
+#[test]
+fn openssl_client_with_rsa_and_p384_certificates() {
+    let (rc, rk) = make_cert("rsa", &["-newkey", "rsa:2048"]);
+    let (ec, ek) = make_cert(
+        "p384",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    );
+    let suite = CipherSuite::EcdheEcdsaAes128GcmSha256;
+    for sigalgs in [
+        "RSA+SHA256",
+        "RSA+SHA512",
+        "RSA-PSS+SHA256",
+        "RSA-PSS+SHA384",
+    ] {
+        with_openssl_client_cert(
+            suite,
+            NamedGroup::X25519,
+            true,
+            &rc,
+            &rk,
+            &["-client_sigalgs", sigalgs],
+        );
+    }
+    with_openssl_client_cert(
+        suite,
+        NamedGroup::X25519,
+        true,
+        &ec,
+        &ek,
+        &["-client_sigalgs", "ECDSA+SHA384"],
     );
 }
