@@ -267,4 +267,47 @@ mod tests {
         r.insert(3, 0, &f).unwrap();
         assert_eq!(r.take(3).unwrap().body, Vec::<u8>::new());
     }
+
+    proptest::proptest! {
+        /// Any split into pieces, delivered in any order with duplicates, reassembles to the
+        /// original message.
+        #[test]
+        fn any_fragmentation_reassembles(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..3000),
+            max in 1usize..700,
+            order in proptest::collection::vec(proptest::num::usize::ANY, 1..40),
+        ) {
+            let fs = frags(&body, max);
+            let mut r = Reassembler::new(4000);
+            // Deliver in a scrambled order with repeats, then everything once more.
+            for i in order.iter().map(|i| i % fs.len()).chain(0..fs.len()) {
+                let (f, _) = Fragment::parse(&fs[i]).unwrap();
+                r.insert(3, 0, &f).unwrap();
+            }
+            let m = r.take(3).unwrap();
+            proptest::prop_assert_eq!(m.body, body);
+        }
+
+        /// Parsers never panic on arbitrary bytes.
+        #[test]
+        fn parsers_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            for rec in crate::record::Record::iter(&data) {
+                let _ = rec;
+            }
+            let _ = Fragment::parse_all(&data);
+            let _ = crate::message::ClientHello::parse(&data);
+            let _ = crate::message::ServerHello::parse(&data);
+            let _ = crate::message::CertificateMsg::parse(&data);
+            let _ = crate::message::ServerKeyExchange::parse(&data);
+            let _ = crate::message::CertificateRequest::parse(&data);
+            let _ = crate::message::HelloVerifyRequest::parse(&data);
+            let _ = crate::message::HelloExtensions::parse(&data);
+            let mut r = Reassembler::new(1000);
+            if let Ok(fs) = Fragment::parse_all(&data) {
+                for f in fs {
+                    let _ = r.insert(0, 0, &f);
+                }
+            }
+        }
+    }
 }
