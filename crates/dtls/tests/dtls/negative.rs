@@ -507,3 +507,67 @@ fn client_rejects_bad_server_hello() {
         Some(Error::AlertReceived(AlertDescription::HandshakeFailure))
     );
 }
+
+/// Keys of a completed in-memory session, recovered from the client's key log and the
+/// ServerHello on the wire.
+fn session_keys(p: &Pair) -> nutshell_dtls::crypto::KeyBlock {
+    let line = p.client.key_log().unwrap().to_string();
+    let parts: Vec<&str> = line.split(' ').collect();
+    let hex = |s: &str| {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let cr: [u8; 32] = hex(parts[1]).try_into().unwrap();
+    let master: [u8; 48] = hex(parts[2]).try_into().unwrap();
+    let sr = p
+        .sent
+        .iter()
+        .filter(|(to_server, _)| !to_server)
+        .flat_map(|(_, d)| Record::iter(d).filter_map(Result::ok).collect::<Vec<_>>())
+        .find_map(|r| {
+            let (f, _) = Fragment::parse(r.fragment).ok()?;
+            (r.epoch == 0 && f.header.msg_type == msg_type::SERVER_HELLO)
+                .then(|| <[u8; 32]>::try_from(&f.body[2..34]).unwrap())
+        })
+        .unwrap();
+    key_block(CipherSuite::EcdheEcdsaAes128GcmSha256, &master, &cr, &sr).unwrap()
+}
+
+#[test]
+fn renegotiation_is_refused() {
+    let (mut c, s) = configs();
+    c.key_log = true;
+    c.cipher_suites = vec![CipherSuite::EcdheEcdsaAes128GcmSha256];
+    let mut p = Pair::new(c, s, Impair::NONE, 1);
+    p.run();
+    assert!(p.server.is_connected());
+    let keys = session_keys(&p);
+    // A new ClientHello (message_seq 6) inside the protected epoch.
+    let mut body = Vec::new();
+    ClientHello::write(&mut body, &[8; 32], &[], &[0xC02B], &good_exts());
+    let mut m = Vec::new();
+    write_handshake(&mut m, msg_type::CLIENT_HELLO, 6, &body);
+    let mut d = Vec::new();
+    let start = start_record(&mut d, ContentType::Handshake, DTLS_1_2, 1, 1000);
+    d.extend_from_slice(&m);
+    keys.client_write
+        .seal(1, 1000, 22, DTLS_1_2, &mut d, start)
+        .unwrap();
+    finish_record(&mut d, start).unwrap();
+    p.server.handle_receive(p.now, &d);
+    // Answered with a warning no_renegotiation alert, protected; the connection stays up.
+    let out = transmits(&mut p.server);
+    assert_eq!(out.len(), 1);
+    let rec = Record::iter(&out[0]).next().unwrap().unwrap();
+    assert_eq!((rec.content_type, rec.epoch), (ContentType::Alert, 1));
+    let mut frag = rec.fragment.to_vec();
+    let range = keys
+        .server_write
+        .open(1, rec.sequence, 21, rec.version, &mut frag)
+        .unwrap();
+    assert_eq!(&frag[range], &[1, 100]);
+    assert!(p.server.is_connected());
+    assert!(events(&mut p.server).is_empty());
+}
