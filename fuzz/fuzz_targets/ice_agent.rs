@@ -14,7 +14,7 @@ use nutshell_ice::{Candidate, CandidateKind, IceAgent, IceConfig, Protocol, Rece
 use nutshell_stun::{Attribute, Encoder, Key, MessageType, TransactionId};
 
 const REMOTE_UFRAG: &str = "rmte";
-const REMOTE_PWD: &str = "remote-password-remote-pwd";
+const REMOTE_PWD: &str = "remotepasswordremotepwd1";
 
 struct Input<'a>(&'a [u8]);
 
@@ -96,7 +96,11 @@ fuzz_target!(|data: &[u8]| {
     for h in hosts {
         let _ = agent.add_host_socket(h);
     }
-    let _ = agent.set_remote_credentials(REMOTE_UFRAG, REMOTE_PWD);
+    assert!(
+        agent
+            .set_remote_credentials(REMOTE_UFRAG, REMOTE_PWD)
+            .is_ok()
+    );
     for (i, r) in remotes.iter().take(2).enumerate() {
         let _ = agent.add_remote_candidate(Candidate::new(
             CandidateKind::Host,

@@ -126,12 +126,11 @@ pub fn pair_priority(controlling: u32, controlled: u32) -> u64 {
         .wrapping_add(u64::from(g > d))
 }
 
-/// Local preference of the `index`-th host address (RFC 8445 §5.1.2.1, RFC 8421 §4):
-/// addresses added first are preferred, and IPv6 over IPv4 at equal index.
+/// Local preference of the `index`-th host address (RFC 8445 §5.1.2.1, RFC 8421 §4): IPv6
+/// addresses above IPv4 ones, and within a family the addresses added first.
 pub(crate) fn local_preference(ip: IpAddr, index: usize) -> u16 {
-    let family_bonus: u16 = if ip.is_ipv6() { 1 } else { 0 };
-    let step = u16::try_from(index.min(1000)).unwrap_or(1000) * 32;
-    65_534u16.saturating_sub(step) + family_bonus
+    let base: u16 = if ip.is_ipv6() { 65_535 } else { 49_151 };
+    base.saturating_sub(u16::try_from(index.min(16_000)).unwrap_or(16_000))
 }
 
 /// A foundation for a local candidate: equal for equal (type, base IP, STUN/TURN server,
@@ -250,6 +249,7 @@ mod tests {
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         assert!(local_preference(v4, 0) > local_preference(v4, 1));
         assert!(local_preference(v6, 0) > local_preference(v4, 0));
+        assert!(local_preference(v6, 5) > local_preference(v4, 0));
         assert!(local_preference(v4, 100_000) > 0 || local_preference(v4, 100_000) == 0);
         assert!(is_link_local("169.254.1.1".parse().unwrap()));
         assert!(is_link_local("fe80::1".parse().unwrap()));

@@ -420,3 +420,31 @@ fn api_misuse_is_an_error() {
     assert_eq!(a.send_to_selected(b"x"), Err(nutshell_ice::Error::Closed));
     assert!(a.poll_timeout().is_none());
 }
+
+#[test]
+fn dual_stack_prefers_ipv6_and_ignores_tcp() {
+    let mut p = Pair::new(config(Role::Controlling, 25), config(Role::Controlled, 26));
+    for (agent, port) in [(&mut p.a.agent, 10000), (&mut p.b.agent, 20000)] {
+        agent
+            .add_host_socket(format!("127.0.0.1:{port}").parse().unwrap())
+            .unwrap();
+        agent
+            .add_host_socket(format!("[::1]:{port}").parse().unwrap())
+            .unwrap();
+    }
+    // A TCP candidate is accepted and ignored.
+    let mut tcp =
+        nutshell_ice::Candidate::new(CandidateKind::Host, "127.0.0.1:9".parse().unwrap(), 1, "t");
+    tcp.protocol = proto::Protocol::Tcp;
+    tcp.tcp_type = Some("passive".into());
+    p.a.agent.add_remote_candidate(tcp).unwrap();
+    assert_eq!(p.a.agent.remote_candidates().count(), 0);
+    p.exchange_credentials();
+    assert!(p.run_until(Duration::from_secs(5), |p| p.both_connected()));
+    // Wait for the nomination to settle on the best pair.
+    p.run_until(Duration::from_secs(2), |_| false);
+    let (local, remote) = p.a.agent.selected_tuple().unwrap();
+    assert!(local.is_ipv6() && remote.is_ipv6(), "{local} -> {remote}");
+    // Pairs only within a family: 2 of the 4 combinations.
+    assert_eq!(p.a.agent.stats().pairs, 2);
+}
