@@ -242,6 +242,7 @@ fn check_matrix(seed: u64, link: LinkConfig, bound: Duration) -> Duration {
                     "{ctx}: failed late {:?}",
                     t - o.start
                 );
+                eprintln!("{ctx}: both failed at {:?}", t - o.start);
                 continue;
             }
             let t = o
