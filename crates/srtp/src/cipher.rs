@@ -86,8 +86,9 @@ impl CmCipher {
     #[inline]
     pub(crate) fn apply_keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
         let iv = self.salt ^ (u128::from(ssrc) << 64) ^ (u128::from(index) << 16);
-        let core = ctr::CtrCore::<aes::Aes128Enc, ctr::flavors::Ctr128BE>::inner_iv_init(
-            self.aes.clone(),
+        // Borrowing the key schedule (704 octets with the software fallback) instead of cloning it.
+        let core = ctr::CtrCore::<&aes::Aes128Enc, ctr::flavors::Ctr128BE>::inner_iv_init(
+            &self.aes,
             &iv.to_be_bytes().into(),
         );
         let mut ctr = ctr::Ctr128BE::from_core(core);
