@@ -84,6 +84,8 @@ pub struct IceAgent {
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<IceEvent>,
     pub(crate) stats: IceStats,
+    /// One span per agent (the design's "one span per connection").
+    span: tracing::Span,
 }
 
 impl IceAgent {
@@ -104,9 +106,8 @@ impl IceAgent {
         } else {
             config.role
         };
-        let span = tracing::trace_span!("ice", ufrag = %ufrag);
-        let _e = span.enter();
-        tracing::trace!(?role, lite = config.lite, "new agent");
+        let span = tracing::debug_span!("ice", ufrag = %ufrag);
+        span.in_scope(|| tracing::trace!(?role, lite = config.lite, "new agent"));
         IceAgent {
             rng,
             role,
@@ -134,6 +135,7 @@ impl IceAgent {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: IceStats::default(),
+            span,
             config,
         }
     }
@@ -438,6 +440,8 @@ impl IceAgent {
     /// a local socket is [`Received::Data`] for the layer above. Never fails: bad input is
     /// dropped and counted.
     pub fn handle_receive(&mut self, now: Instant, recv: Receive<'_>) -> Received {
+        let span = self.span.clone();
+        let _e = span.enter();
         self.advance(now);
         if self.is_closed() || recv.protocol != Protocol::Udp {
             return Received::Dropped;
@@ -457,6 +461,8 @@ impl IceAgent {
     /// Runs the timers due at `now`: retransmissions, the next paced check, nomination,
     /// consent, gathering completion and state changes. Early or repeated calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let span = self.span.clone();
+        let _e = span.enter();
         self.advance(now);
         if self.is_closed() {
             return;
@@ -734,10 +740,16 @@ impl IceAgent {
         {
             p.state = PairState::InProgress;
         }
-        // One transaction per pair retransmits: a newer check supersedes an older one.
-        self.transactions.retain(|t| {
-            !matches!(t.kind, TxKind::Check { local: l, remote: r, .. } if l == local && r == remote)
-        });
+        // One transaction per pair retransmits: a newer check cancels an older one, which
+        // still accepts its response (RFC 8445 §7.3.1.4).
+        let (now, wait) = (self.now, self.config.check_rto_max);
+        for t in &mut self.transactions {
+            if matches!(t.kind, TxKind::Check { local: l, remote: r, .. } if l == local && r == remote)
+                && !t.cancelled
+            {
+                t.cancel(now, wait);
+            }
+        }
         self.stats.checks_sent += 1;
         tracing::trace!(%source, %destination, use_candidate, "check");
         self.transactions.push(Transaction::new(
@@ -787,18 +799,21 @@ impl IceAgent {
             let t = self.transactions.swap_remove(pos);
             match t.kind {
                 TxKind::Check { local, remote, .. } => {
-                    let superseded = self.transactions.iter().any(|o| {
+                    if t.cancelled {
+                        continue;
+                    }
+                    let newer = self.transactions.iter().any(|o| {
                         matches!(o.kind, TxKind::Check { local: l, remote: r, .. } if l == local && r == remote)
                     });
                     if let Some(p) = self.checklist.get_mut(local, remote)
-                        && !superseded
+                        && !newer
                         && !p.triggered
                     {
                         tracing::trace!(dest = %t.destination, "check timed out");
                         p.state = PairState::Failed;
                         p.use_candidate = false;
                     }
-                    if self.nominating == Some((local, remote)) && !superseded {
+                    if self.nominating == Some((local, remote)) && !newer {
                         self.nominating = None;
                     }
                 }

@@ -57,6 +57,9 @@ pub(crate) struct Transaction {
     final_wait: Option<Duration>,
     /// Transmissions so far.
     pub sent: u32,
+    /// Cancelled (RFC 8445 §7.3.1.4): no more retransmissions, and no response by the
+    /// deadline is not a failure; a late response is still accepted.
+    pub cancelled: bool,
 }
 
 /// `t + d`, saturating at a year ahead instead of panicking on overflow.
@@ -95,7 +98,15 @@ impl Transaction {
             sends_left: transmits.max(1),
             final_wait,
             sent: 0,
+            cancelled: false,
         }
+    }
+
+    /// Stops retransmitting but keeps waiting `wait` for a response (RFC 8445 §7.3.1.4).
+    pub fn cancel(&mut self, now: Instant, wait: Duration) {
+        self.cancelled = true;
+        self.next_send = None;
+        self.deadline = Some(later(now, wait));
     }
 
     /// The next instant this transaction needs attention.

@@ -2,6 +2,7 @@
 //! over real UDP sockets on loopback.
 
 mod memory;
+mod props;
 mod sdp_conv;
 mod sim;
 mod sockets;

@@ -316,6 +316,14 @@ fn nat_matrix_lossy_links() {
 }
 
 #[test]
+fn nat_matrix_long_links() {
+    // 60 ms per access link (120 ms one way), no jitter: simultaneous checks cross in flight.
+    let link = LinkConfig::default().with_latency(Duration::from_millis(60));
+    let worst = check_matrix(5, link, Duration::from_secs(3));
+    eprintln!("worst time to connected, 120 ms one way: {worst:?}");
+}
+
+#[test]
 fn open_hosts_pick_host_pair_fast() {
     let o = run(
         7,
