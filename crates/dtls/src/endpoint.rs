@@ -29,6 +29,8 @@ const MAX_TRANSMITS: usize = 256;
 const MAX_EVENTS: usize = 1024;
 /// Most records of the next epoch buffered before its ChangeCipherSpec arrives.
 const MAX_FUTURE_RECORDS: usize = 16;
+/// Most application-data records held while the peer's Finished is still missing.
+const MAX_EARLY_DATA: usize = 8;
 /// Smallest handshake fragment worth starting in a partly filled datagram.
 const MIN_FRAGMENT: usize = 64;
 
@@ -72,7 +74,7 @@ pub struct Stats {
     pub bad_mac: u64,
     /// Records dropped by the anti-replay window (RFC 6347 §4.1.2.6).
     pub replayed: u64,
-    /// Records ignored (unknown content type, stale epoch, data during the handshake).
+    /// Records ignored (unknown content type, stale epoch, too much early data).
     pub ignored: u64,
     /// Flight retransmissions (timer or peer retransmission).
     pub retransmissions: u64,
@@ -182,6 +184,7 @@ pub struct Dtls {
     rto: Duration,
     retransmits: u32,
     pub(crate) key_log: Option<String>,
+    early_data: Vec<Vec<u8>>,
     // Outputs.
     transmits: VecDeque<Vec<u8>>,
     pub(crate) events: VecDeque<Event>,
@@ -237,6 +240,7 @@ impl Dtls {
             rto,
             retransmits: 0,
             key_log: None,
+            early_data: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
@@ -564,6 +568,11 @@ impl Dtls {
             (_, 0) => Err(Error::UnexpectedMessage(
                 "application data before the handshake completed",
             )),
+            (State::Handshake(_), _) if self.early_data.len() < MAX_EARLY_DATA => {
+                // Protected data that overtook the peer's Finished: held until it verifies.
+                self.early_data.push(data.to_vec());
+                Ok(())
+            }
             _ => {
                 self.stats.ignored += 1;
                 Ok(())
@@ -891,6 +900,9 @@ impl Dtls {
                 profile: p,
                 material,
             }));
+        }
+        for data in std::mem::take(&mut self.early_data) {
+            self.push_event(Event::ApplicationData(data));
         }
     }
 

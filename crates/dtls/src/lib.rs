@@ -83,13 +83,15 @@
 //!   seals its `SecureRandom` trait.
 //! - **Errors:** malformed, unauthenticated, replayed or stale records are dropped and
 //!   counted ([`Dtls::stats`]); `handle_receive` never fails. Protocol violations (a message
-//!   out of order, an unexpected ChangeCipherSpec, Finished before keys, application data
-//!   before the handshake completes, a bad Finished, bad signature, wrong fingerprint, no
+//!   out of order, an unexpected ChangeCipherSpec, Finished before keys, unprotected
+//!   application data before the handshake completes, a bad Finished, bad signature, wrong fingerprint, no
 //!   common parameters) send a fatal alert ([`Error::alert`]) and end in
 //!   [`Event::Failed`] with a typed [`Error`]. Commands return `Err` only for misuse.
 //! - **Panics:** none on any input; `unwrap`, `expect`, indexing and `panic!` are denied by
 //!   lint outside tests, and the fuzz targets `dtls_record`, `dtls_server` and `dtls_client`
 //!   exercise the parsers and the state machine.
+//! - Protected application data that overtakes the peer's Finished (reordering) is held, at
+//!   most 8 records, and delivered once the Finished verifies.
 //! - **Bounds:** handshake messages are limited to [`Config::max_message_size`], reassembly
 //!   to 16 messages ahead, records of the next epoch to 16, and the output queues to 256
 //!   datagrams and 1024 events.

@@ -345,10 +345,35 @@ fn firefox_server_with_downgrade_marker() {
     let vd = verify_data(PrfHash::Sha256, &master, false, &t.current());
     let mut m = Vec::new();
     write_handshake(&mut m, msg_type::FINISHED, 5, &vd);
-    let mut d = Vec::new();
-    write_record(&mut d, ContentType::ChangeCipherSpec, DTLS_1_2, 0, 1, &[1]).unwrap();
-    d.extend(seal(&keys.server_write, ContentType::Handshake, 0, &m));
-    client.handle_receive(now, &d);
+    // ChangeCipherSpec, then application data that overtook the Finished, then the Finished.
+    let mut ccs = Vec::new();
+    write_record(
+        &mut ccs,
+        ContentType::ChangeCipherSpec,
+        DTLS_1_2,
+        0,
+        1,
+        &[1],
+    )
+    .unwrap();
+    client.handle_receive(now, &ccs);
+    client.handle_receive(
+        now,
+        &seal(
+            &keys.server_write,
+            ContentType::ApplicationData,
+            1,
+            b"early",
+        ),
+    );
+    assert!(
+        client.poll_event().is_none(),
+        "held until the Finished verifies"
+    );
+    client.handle_receive(
+        now,
+        &seal(&keys.server_write, ContentType::Handshake, 0, &m),
+    );
     let events: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
     assert!(
         matches!(
@@ -377,10 +402,12 @@ fn firefox_server_with_downgrade_marker() {
         })
     );
 
+    assert_eq!(events[2], Event::ApplicationData(b"early".to_vec()));
+
     // Application data from the scripted server arrives.
     client.handle_receive(
         now,
-        &seal(&keys.server_write, ContentType::ApplicationData, 1, b"sctp"),
+        &seal(&keys.server_write, ContentType::ApplicationData, 2, b"sctp"),
     );
     assert_eq!(
         client.poll_event(),
