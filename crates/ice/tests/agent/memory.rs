@@ -448,3 +448,71 @@ fn dual_stack_prefers_ipv6_and_ignores_tcp() {
     // Pairs only within a family: 2 of the 4 combinations.
     assert_eq!(p.a.agent.stats().pairs, 2);
 }
+
+#[test]
+fn browser_check_with_goog_network_info_is_answered() {
+    // Chrome's checks carry GOOG-NETWORK-INFO (0xC057), comprehension-optional: ignored.
+    let now = std::time::Instant::now();
+    let mut b = nutshell_ice::IceAgent::new(config(Role::Controlled, 27), now);
+    let local: std::net::SocketAddr = "127.0.0.1:20000".parse().unwrap();
+    let remote: std::net::SocketAddr = "127.0.0.1:10000".parse().unwrap();
+    b.add_host_socket(local).unwrap();
+    b.set_remote_credentials("chro", "chromepasswordchromepass")
+        .unwrap();
+    let (ufrag, pwd) = b.local_credentials();
+    let (ufrag, key) = (ufrag.to_string(), Key::short_term(pwd));
+    let mut buf = Vec::new();
+    let mut enc = Encoder::new(
+        &mut buf,
+        MessageType::BINDING_REQUEST,
+        TransactionId([7; 12]),
+    );
+    enc.add(&Attribute::Username(&format!("{ufrag}:chro")))
+        .unwrap();
+    enc.add(&Attribute::Other {
+        typ: 0xC057,
+        value: &[0, 1, 0, 10],
+    })
+    .unwrap();
+    enc.add(&Attribute::Priority(1_853_824_767)).unwrap();
+    enc.add(&Attribute::IceControlling(99)).unwrap();
+    enc.add(&Attribute::UseCandidate).unwrap();
+    enc.add_integrity(&key);
+    enc.add_fingerprint();
+    enc.finish();
+    let r = b.handle_receive(
+        now,
+        Receive {
+            protocol: proto::Protocol::Udp,
+            source: remote,
+            destination: local,
+            contents: &buf,
+        },
+    );
+    assert_eq!(r, nutshell_ice::Received::Stun);
+    let resp = b.poll_transmit().unwrap();
+    assert_eq!((resp.source, resp.destination), (local, remote));
+    let msg = stun::Message::decode(&resp.contents).unwrap();
+    msg.verify(&key).unwrap();
+    assert_eq!(msg.typ(), MessageType::BINDING_SUCCESS);
+    assert_eq!(
+        msg.get(stun::types::XOR_MAPPED_ADDRESS),
+        Some(Ok(Attribute::XorMappedAddress(remote)))
+    );
+    // The peer became a peer-reflexive candidate, and non-STUN from it is data.
+    assert_eq!(
+        b.remote_candidates().next().unwrap().kind,
+        CandidateKind::PeerReflexive
+    );
+    let data = Receive {
+        protocol: proto::Protocol::Udp,
+        source: remote,
+        destination: local,
+        contents: b"\x17dtls",
+    };
+    assert_eq!(b.handle_receive(now, data), nutshell_ice::Received::Data);
+    // A triggered check goes back (the pair was nominated early: selected once it succeeds).
+    b.handle_timeout(now);
+    let check = b.poll_transmit().unwrap();
+    assert_eq!(check.destination, remote);
+}
