@@ -336,3 +336,62 @@ fn open_hosts_pick_host_pair_fast() {
     // Gathering (20 ms), one check and its response, the nomination round trip.
     assert!(t < Duration::from_millis(200), "{t:?}");
 }
+
+#[test]
+fn outage_disconnects_then_recovers_or_fails() {
+    use NatBehavior::PortRestricted;
+    // Short outage: both sides go Disconnected (5 s without consent) and come back.
+    let mut o = run(
+        11,
+        Net::Nat(PortRestricted),
+        Net::Open,
+        LinkConfig::default(),
+        Duration::from_secs(3),
+    );
+    assert!(o.connected_at.is_some());
+    let (a, b) = (o.a, o.b);
+    o.sim.net_mut().set_link(b, LinkConfig::down());
+    let cut = o.sim.now();
+    let state = |s: &Sim, h| s.node::<IceNode>(h).unwrap().agent.connection_state();
+    let t = o
+        .sim
+        .run_until_cond(cut + Duration::from_secs(10), |s| {
+            state(s, a) == ConnectionState::Disconnected
+                && state(s, b) == ConnectionState::Disconnected
+        })
+        .expect("disconnected");
+    assert!(
+        t - cut >= Duration::from_millis(2600) && t - cut <= Duration::from_secs(5),
+        "{:?}",
+        t - cut
+    );
+    o.sim.net_mut().set_link(b, LinkConfig::default());
+    let t2 = o
+        .sim
+        .run_until_cond(t + Duration::from_secs(5), |s| {
+            s.node::<IceNode>(a).unwrap().connected() && s.node::<IceNode>(b).unwrap().connected()
+        })
+        .expect("recovered");
+    // The next consent round trip (every 2 s ± 20 %, retransmitted) restores it; the NAT
+    // mapping (120 s) survived the outage.
+    assert!(t2 - t <= Duration::from_secs(3), "{:?}", t2 - t);
+
+    // Long outage: consent expires after 30 s, both Failed; the link coming back is too late.
+    o.sim.net_mut().set_link(b, LinkConfig::down());
+    let cut = o.sim.now();
+    let t = o
+        .sim
+        .run_until_cond(cut + Duration::from_secs(40), |s| {
+            state(s, a) == ConnectionState::Failed && state(s, b) == ConnectionState::Failed
+        })
+        .expect("failed");
+    assert!(
+        t - cut >= Duration::from_secs(27) && t - cut <= Duration::from_secs(30),
+        "{:?}",
+        t - cut
+    );
+    o.sim.net_mut().set_link(b, LinkConfig::default());
+    let _ = o.sim.run_for(Duration::from_secs(10));
+    assert_eq!(state(&o.sim, a), ConnectionState::Failed);
+    assert_eq!(state(&o.sim, b), ConnectionState::Failed);
+}
