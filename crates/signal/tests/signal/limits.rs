@@ -112,3 +112,42 @@ async fn a_stuck_reader_is_disconnected_and_blocks_nobody() {
     drop(stuck);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn connections_and_rooms_are_capped() {
+    let server = start(Config {
+        max_connections: 2,
+        max_rooms: 1,
+        ..local()
+    })
+    .await;
+    let mut a = connect(&server).await;
+    let mut b = connect(&server).await;
+    a.join("one").await.unwrap();
+    match b.join("two").await {
+        Err(nutshell_signal::Error::Refused { reason, .. }) => {
+            assert_eq!(reason, why::TOO_MANY_ROOMS)
+        }
+        other => panic!("{other:?}"),
+    }
+    // A third connection is closed at once.
+    assert!(
+        nutshell_signal::Client::connect(server.url())
+            .await
+            .is_err()
+    );
+    drop(b);
+    // Once one is gone, there is room again (the close takes a moment to be seen).
+    let mut c = tokio::time::timeout(GUARD, async {
+        loop {
+            if let Ok(c) = nutshell_signal::Client::connect(server.url()).await {
+                break c;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("a free connection slot");
+    c.join("one").await.unwrap();
+    server.shutdown().await;
+}
