@@ -84,7 +84,7 @@ fn libsrtp(jobs: &[Job]) -> Vec<Vec<Result<Vec<u8>, String>>> {
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let written = writer.join().unwrap();
     assert!(
         out.status.success(),
         "the libsrtp oracle failed ({}); it needs python3 with pylibsrtp \
@@ -92,6 +92,7 @@ fn libsrtp(jobs: &[Job]) -> Vec<Vec<Result<Vec<u8>, String>>> {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+    written.unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let mut results = vec![Vec::new()];
     for line in text.lines() {
