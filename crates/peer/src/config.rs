@@ -1,0 +1,82 @@
+//! [`PeerConfig`]: everything a [`PeerConnection`](crate::PeerConnection) is built from.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use dtls::SrtpProfile;
+use dtls::cert::Certificate;
+use rtp::ExtensionKind;
+
+use crate::codec::{Codec, default_codecs, default_extensions};
+
+/// Configuration of a [`PeerConnection`](crate::PeerConnection).
+#[derive(Debug, Clone)]
+pub struct PeerConfig {
+    /// Our DTLS certificate (generate once with [`Certificate::generate`] and reuse it; its
+    /// SHA-256 fingerprint goes into every description).
+    pub certificate: Certificate,
+    /// STUN servers for server-reflexive candidates. No default servers.
+    pub stun_servers: Vec<SocketAddr>,
+    /// Gather host candidates on loopback addresses (tests, and the single-machine demo).
+    pub include_loopback: bool,
+    /// ICE timing and limits (role, credentials, seed and servers are set by the
+    /// PeerConnection from the other fields).
+    pub ice: ice::IceConfig,
+    /// Seed of every random choice of the core: SSRCs, CNAME, ICE credentials and
+    /// tie-breaker, DTLS randoms. Use a random seed in production.
+    pub seed: u64,
+    /// Codecs we offer and accept, in order of preference (default: Opus, VP8, H.264).
+    pub codecs: Vec<Codec>,
+    /// Header extensions we offer, with their ids (default: audio level 1, abs-send-time 2,
+    /// transport-wide-cc 3, mid 4).
+    pub extensions: Vec<(u8, ExtensionKind)>,
+    /// SRTP protection profiles, in order of preference (default: AEAD_AES_128_GCM,
+    /// AEAD_AES_256_GCM, AES128_CM_SHA1_80, AES128_CM_SHA1_32).
+    pub srtp_profiles: Vec<SrtpProfile>,
+    /// Largest datagram we send (default 1200): DTLS flights and RTP packets fit in it.
+    pub mtu: usize,
+    /// Wall-clock time at the `now` given to [`PeerConnection::new`](crate::PeerConnection::new),
+    /// for the NTP timestamps of sender reports. The core reads no clock: the runtime passes
+    /// `SystemTime::now()`; the default (the Unix epoch) is fine for tests.
+    pub wall_clock_at_start: SystemTime,
+    /// Interval between RTCP reports (default 1 s).
+    pub rtcp_interval: Duration,
+    /// RTP packets kept per sending stream for NACK retransmission (default 512).
+    pub nack_history: usize,
+    /// Most events queued for the caller; beyond, the oldest media events are dropped
+    /// (counted in [`PeerStats::events_dropped`](crate::PeerStats::events_dropped)).
+    pub max_queued_events: usize,
+    /// Most datagrams queued for the caller; beyond, the oldest are dropped.
+    pub max_queued_transmits: usize,
+    /// Emit [`PeerEvent::Rtp`](crate::PeerEvent::Rtp) for every received packet (default
+    /// true). Frames are emitted regardless.
+    pub emit_rtp: bool,
+}
+
+impl PeerConfig {
+    /// A configuration with the defaults described on each field.
+    pub fn new(certificate: Certificate) -> Self {
+        PeerConfig {
+            certificate,
+            stun_servers: Vec::new(),
+            include_loopback: false,
+            ice: ice::IceConfig::default(),
+            seed: 0,
+            codecs: default_codecs(),
+            extensions: default_extensions(),
+            srtp_profiles: vec![
+                SrtpProfile::AeadAes128Gcm,
+                SrtpProfile::AeadAes256Gcm,
+                SrtpProfile::Aes128CmHmacSha1_80,
+                SrtpProfile::Aes128CmHmacSha1_32,
+            ],
+            mtu: 1200,
+            wall_clock_at_start: SystemTime::UNIX_EPOCH,
+            rtcp_interval: Duration::from_secs(1),
+            nack_history: 512,
+            max_queued_events: 4096,
+            max_queued_transmits: 4096,
+            emit_rtp: true,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Transceivers and their RTP streams: packetizing and sending local frames, receiving,
+//! demultiplexing and reassembling remote ones.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use rtp::{
+    AssemblerConfig, AssemblerEvent, ExtensionKind, FrameAssembler, H264Depacketizer,
+    OpusDepacketizer, ReceiveStats, RtpPacket, Vp8Depacketizer,
+};
+use sdp::Direction;
+
+use crate::codec::{Codec, CodecKind, MediaKind};
+
+/// One transceiver: an m-section, its local track (if any) and its remote stream.
+#[derive(Debug)]
+pub(crate) struct Transceiver {
+    pub mid: Option<String>,
+    pub kind: MediaKind,
+    pub direction: Direction,
+    /// The direction negotiated, from our side; `None` before the first negotiation.
+    pub current_direction: Option<Direction>,
+    pub stream_id: Option<String>,
+    pub track_id: String,
+    /// A local track is attached.
+    pub has_track: bool,
+    /// Created by a remote offer (rolled back with it).
+    pub from_remote: bool,
+    /// Removed by a rollback; kept so that indices (TrackIds) stay valid.
+    pub removed: bool,
+    /// Rejected in the last negotiation (port 0).
+    pub rejected: bool,
+    /// Negotiated codecs, in the order of the answer (send with the first).
+    pub codecs: Vec<Codec>,
+    /// Negotiated extensions.
+    pub extensions: Vec<(u8, ExtensionKind)>,
+    pub send: SendStream,
+    pub recv: Option<RecvStream>,
+    /// Remote SSRC from the description, if it said.
+    pub remote_ssrc: Option<u32>,
+    pub remote_msid: Option<(String, Option<String>)>,
+    pub track_announced: bool,
+}
+
+impl Transceiver {
+    pub(crate) fn new(kind: MediaKind, direction: Direction, ssrc: u32, track_id: String) -> Self {
+        Transceiver {
+            mid: None,
+            kind,
+            direction,
+            current_direction: None,
+            stream_id: None,
+            track_id,
+            has_track: false,
+            from_remote: false,
+            removed: false,
+            rejected: false,
+            codecs: Vec::new(),
+            extensions: Vec::new(),
+            send: SendStream::new(ssrc),
+            recv: None,
+            remote_ssrc: None,
+            remote_msid: None,
+            track_announced: false,
+        }
+    }
+
+    pub(crate) fn live(&self) -> bool {
+        !self.removed && !self.rejected
+    }
+
+    /// We send on it, per the negotiated direction.
+    pub(crate) fn sending(&self) -> bool {
+        self.live()
+            && matches!(
+                self.current_direction,
+                Some(Direction::SendRecv | Direction::SendOnly)
+            )
+    }
+
+    pub(crate) fn receiving(&self) -> bool {
+        self.live()
+            && matches!(
+                self.current_direction,
+                Some(Direction::SendRecv | Direction::RecvOnly)
+            )
+    }
+
+    pub(crate) fn codec_by_pt(&self, pt: u8) -> Option<&Codec> {
+        self.codecs.iter().find(|c| c.payload_type == pt)
+    }
+
+    pub(crate) fn ext_id(&self, kind: ExtensionKind) -> Option<u8> {
+        self.extensions
+            .iter()
+            .find(|(_, k)| *k == kind)
+            .map(|(id, _)| *id)
+    }
+}
+
+/// Our outgoing RTP stream of a transceiver.
+#[derive(Debug)]
+pub(crate) struct SendStream {
+    pub ssrc: u32,
+    pub seq: u16,
+    /// RTP timestamp of the next frame.
+    pub timestamp: u32,
+    /// Fractional clock ticks carried between frames (in nanoseconds × clock rate).
+    pub remainder: u128,
+    pub vp8_picture_id: u16,
+    pub packets: u64,
+    pub bytes: u64,
+    /// RTP timestamp and time of the last packet, for sender reports.
+    pub last_rtp: Option<(u32, Instant)>,
+    /// Protected packets by sequence number, for NACK (RFC 4585 §6.2.1).
+    pub history: VecDeque<(u16, Vec<u8>)>,
+    pub retransmitted: u64,
+    pub nacks_received: u64,
+    pub plis_received: u64,
+    pub firs_received: u64,
+    /// From the peer's reports on this stream.
+    pub remote_fraction_lost: u8,
+    pub remote_lost: i32,
+    pub remote_jitter: u32,
+    pub rtt: Option<Duration>,
+}
+
+impl SendStream {
+    pub(crate) fn new(ssrc: u32) -> Self {
+        SendStream {
+            ssrc,
+            seq: (ssrc >> 17) as u16,
+            timestamp: ssrc.rotate_left(7),
+            remainder: 0,
+            vp8_picture_id: (ssrc & 0x7fff) as u16,
+            packets: 0,
+            bytes: 0,
+            last_rtp: None,
+            history: VecDeque::new(),
+            retransmitted: 0,
+            nacks_received: 0,
+            plis_received: 0,
+            firs_received: 0,
+            remote_fraction_lost: 0,
+            remote_lost: 0,
+            remote_jitter: 0,
+            rtt: None,
+        }
+    }
+
+    /// Advances the timestamp by `duration` at `clock` Hz, keeping the fraction.
+    pub(crate) fn advance(&mut self, duration: Duration, clock: u32) {
+        let total = duration.as_nanos() * u128::from(clock) + self.remainder;
+        let ticks = total / 1_000_000_000;
+        self.remainder = total % 1_000_000_000;
+        self.timestamp = self.timestamp.wrapping_add(ticks as u32);
+    }
+
+    pub(crate) fn remember(&mut self, seq: u16, packet: &[u8], max: usize) {
+        if max == 0 {
+            return;
+        }
+        while self.history.len() >= max {
+            self.history.pop_front();
+        }
+        self.history.push_back((seq, packet.to_vec()));
+    }
+
+    pub(crate) fn find(&self, seq: u16) -> Option<&[u8]> {
+        self.history
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == seq)
+            .map(|(_, p)| p.as_slice())
+    }
+}
+
+/// A frame assembler for one of our codecs.
+#[derive(Debug)]
+pub(crate) enum Assembler {
+    Opus(FrameAssembler<OpusDepacketizer>),
+    Vp8(FrameAssembler<Vp8Depacketizer>),
+    H264(FrameAssembler<H264Depacketizer>),
+}
+
+impl Assembler {
+    pub(crate) fn new(kind: CodecKind) -> Self {
+        let cfg = AssemblerConfig::default();
+        match kind {
+            CodecKind::Opus => Assembler::Opus(FrameAssembler::new(OpusDepacketizer, cfg)),
+            CodecKind::Vp8 => Assembler::Vp8(FrameAssembler::new(Vp8Depacketizer, cfg)),
+            CodecKind::H264 => Assembler::H264(FrameAssembler::new(H264Depacketizer, cfg)),
+        }
+    }
+
+    pub(crate) fn handle_rtp(&mut self, now: Instant, p: &RtpPacket<'_>) {
+        match self {
+            Assembler::Opus(a) => a.handle_rtp(now, p),
+            Assembler::Vp8(a) => a.handle_rtp(now, p),
+            Assembler::H264(a) => a.handle_rtp(now, p),
+        }
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        match self {
+            Assembler::Opus(a) => a.handle_timeout(now),
+            Assembler::Vp8(a) => a.handle_timeout(now),
+            Assembler::H264(a) => a.handle_timeout(now),
+        }
+    }
+
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        match self {
+            Assembler::Opus(a) => a.poll_timeout(),
+            Assembler::Vp8(a) => a.poll_timeout(),
+            Assembler::H264(a) => a.poll_timeout(),
+        }
+    }
+
+    pub(crate) fn poll_event(&mut self) -> Option<AssemblerEvent> {
+        match self {
+            Assembler::Opus(a) => a.poll_event(),
+            Assembler::Vp8(a) => a.poll_event(),
+            Assembler::H264(a) => a.poll_event(),
+        }
+    }
+
+    pub(crate) fn frames(&self) -> u64 {
+        match self {
+            Assembler::Opus(a) => a.stats().frames,
+            Assembler::Vp8(a) => a.stats().frames,
+            Assembler::H264(a) => a.stats().frames,
+        }
+    }
+}
+
+/// The remote stream received on a transceiver.
+#[derive(Debug)]
+pub(crate) struct RecvStream {
+    pub ssrc: u32,
+    pub clock_rate: u32,
+    pub stats: ReceiveStats,
+    pub assembler: Option<(u8, Assembler)>,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Middle 32 bits of the NTP time of the last SR and when it arrived.
+    pub last_sr: Option<(u32, Instant)>,
+    pub nacks_sent: u64,
+    pub plis_sent: u64,
+    pub last_pli: Option<Instant>,
+}
+
+impl RecvStream {
+    pub(crate) fn new(ssrc: u32, clock_rate: u32) -> Self {
+        RecvStream {
+            ssrc,
+            clock_rate,
+            stats: ReceiveStats::new(),
+            assembler: None,
+            packets: 0,
+            bytes: 0,
+            last_sr: None,
+            nacks_sent: 0,
+            plis_sent: 0,
+            last_pli: None,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Two cores through netsim.

@@ -1,0 +1,6 @@
+//! Integration tests of nutshell-peer: JSEP against browser fixtures and between two cores,
+//! and two cores connected through netsim.
+
+mod connect;
+mod jsep;
+mod support;
