@@ -175,6 +175,62 @@ impl SendStream {
     }
 }
 
+/// How long a NACKed packet is awaited before it is NACKed again.
+pub(crate) const NACK_RETRY: Duration = Duration::from_millis(100);
+/// PLIs for one stream are at least this far apart, and repeat this often while a key
+/// frame is awaited.
+pub(crate) const PLI_INTERVAL: Duration = Duration::from_millis(500);
+/// NACKs per lost packet after the first.
+const NACK_RETRIES: u8 = 3;
+/// Lost packets tracked for NACK retries per stream.
+const MAX_MISSING: usize = 256;
+
+impl RecvStream {
+    /// Records newly missing packets (already NACKed once).
+    pub(crate) fn add_missing(&mut self, now: Instant, lost: &[u16]) {
+        for &seq in lost {
+            if self.missing.len() >= MAX_MISSING {
+                self.missing.pop_front();
+            }
+            self.missing
+                .push_back((seq, now + NACK_RETRY, NACK_RETRIES));
+        }
+    }
+
+    /// A packet arrived: it is no longer missing.
+    pub(crate) fn arrived(&mut self, seq: u16) {
+        if !self.missing.is_empty() {
+            self.missing.retain(|(s, _, _)| *s != seq);
+        }
+    }
+
+    /// The packets due for another NACK at `now`.
+    pub(crate) fn due(&mut self, now: Instant) -> Vec<u16> {
+        let mut out = Vec::new();
+        for (seq, next, left) in self.missing.iter_mut() {
+            if *next <= now && *left > 0 {
+                out.push(*seq);
+                *left -= 1;
+                *next = now + NACK_RETRY;
+            }
+        }
+        self.missing.retain(|(_, _, left)| *left > 0);
+        out
+    }
+
+    pub(crate) fn next_retry(&self) -> Option<Instant> {
+        let pli = self
+            .waiting_keyframe
+            .then(|| self.last_pli.map(|t| t + PLI_INTERVAL))
+            .flatten();
+        let nack = self.missing.iter().map(|(_, t, _)| *t).min();
+        match (pli, nack) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
 /// A frame assembler for one of our codecs.
 #[derive(Debug)]
 pub(crate) enum Assembler {
@@ -246,8 +302,12 @@ pub(crate) struct RecvStream {
     /// Middle 32 bits of the NTP time of the last SR and when it arrived.
     pub last_sr: Option<(u32, Instant)>,
     pub nacks_sent: u64,
+    /// Sequence numbers NACKed and not received yet: next retry time, retries left.
+    pub missing: VecDeque<(u16, Instant, u8)>,
     pub plis_sent: u64,
     pub last_pli: Option<Instant>,
+    /// Frames are being dropped until a key frame arrives: PLIs repeat until one does.
+    pub waiting_keyframe: bool,
 }
 
 impl RecvStream {
@@ -261,8 +321,10 @@ impl RecvStream {
             bytes: 0,
             last_sr: None,
             nacks_sent: 0,
+            missing: VecDeque::new(),
             plis_sent: 0,
             last_pli: None,
+            waiting_keyframe: false,
         }
     }
 }

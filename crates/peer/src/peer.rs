@@ -649,6 +649,21 @@ impl PeerConnection {
                 self.drain_assembler(i);
             }
         }
+        for i in 0..self.transceivers.len() {
+            let (due, pli) = match self.transceivers.get_mut(i).and_then(|t| t.recv.as_mut()) {
+                Some(r) if r.next_retry().is_some_and(|t| t <= now) => {
+                    let pli = r.waiting_keyframe
+                        && r.last_pli
+                            .is_none_or(|t| t + crate::media::PLI_INTERVAL <= now);
+                    (r.due(now), pli)
+                }
+                _ => continue,
+            };
+            self.send_nack(i, &due);
+            if pli {
+                self.send_pli(i, false);
+            }
+        }
         if self.next_rtcp.is_some_and(|t| t <= now) {
             self.send_reports();
             self.next_rtcp = Some(now + self.rtcp_jittered_interval());
@@ -914,8 +929,11 @@ impl PeerConnection {
         take(self.dtls.as_ref().and_then(|d| d.poll_timeout()));
         take(self.next_rtcp);
         for tr in &self.transceivers {
-            if let Some((_, a)) = tr.recv.as_ref().and_then(|r| r.assembler.as_ref()) {
-                take(a.poll_timeout());
+            if let Some(r) = tr.recv.as_ref() {
+                if let Some((_, a)) = r.assembler.as_ref() {
+                    take(a.poll_timeout());
+                }
+                take(r.next_retry());
             }
         }
         self.timeout = t;
@@ -972,6 +990,7 @@ impl PeerConnection {
         let arrival = now.saturating_duration_since(start);
         let arrival = (arrival.as_micros() * u128::from(r.clock_rate) / 1_000_000) as u32;
         r.stats.update(p.sequence_number(), p.timestamp(), arrival);
+        r.arrived(p.sequence_number());
         r.packets += 1;
         r.bytes += p.payload().len() as u64;
         if let Some(kind) = codec_kind {
@@ -1072,16 +1091,45 @@ impl PeerConnection {
                 return;
             };
             match ev {
-                AssemblerEvent::Frame(f) => self.push_event(PeerEvent::Frame {
-                    mid,
-                    data: f.data,
-                    timestamp: f.timestamp,
-                    keyframe: f.keyframe,
-                }),
-                AssemblerEvent::Missing { first, count } if nack => {
-                    self.send_nack(index, first, count);
+                AssemblerEvent::Frame(f) => {
+                    if f.keyframe
+                        && let Some(r) = self
+                            .transceivers
+                            .get_mut(index)
+                            .and_then(|t| t.recv.as_mut())
+                    {
+                        r.waiting_keyframe = false;
+                    }
+                    self.push_event(PeerEvent::Frame {
+                        mid,
+                        data: f.data,
+                        timestamp: f.timestamp,
+                        keyframe: f.keyframe,
+                    })
                 }
-                AssemblerEvent::KeyframeNeeded => self.send_pli(index, false),
+                AssemblerEvent::Missing { first, count } if nack => {
+                    let lost: Vec<u16> =
+                        (0..count.min(64)).map(|i| first.wrapping_add(i)).collect();
+                    let now = self.now;
+                    if let Some(r) = self
+                        .transceivers
+                        .get_mut(index)
+                        .and_then(|t| t.recv.as_mut())
+                    {
+                        r.add_missing(now, &lost);
+                    }
+                    self.send_nack(index, &lost);
+                }
+                AssemblerEvent::KeyframeNeeded => {
+                    if let Some(r) = self
+                        .transceivers
+                        .get_mut(index)
+                        .and_then(|t| t.recv.as_mut())
+                    {
+                        r.waiting_keyframe = true;
+                    }
+                    self.send_pli(index, false);
+                }
                 _ => {}
             }
         }

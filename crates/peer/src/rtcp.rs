@@ -10,13 +10,11 @@ use rtp::{
 };
 
 use crate::PeerEvent;
+use crate::media::PLI_INTERVAL;
 use crate::peer::PeerConnection;
 
 /// Seconds from the NTP epoch (1900) to the Unix epoch (1970).
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
-
-/// PLIs for one stream are at least this far apart.
-const PLI_INTERVAL: Duration = Duration::from_millis(500);
 
 impl PeerConnection {
     /// NTP 32.32 time of `now`.
@@ -136,9 +134,9 @@ impl PeerConnection {
         self.send_datagram(&out);
     }
 
-    /// Generic NACK for `count` sequence numbers from `first` on transceiver `index`'s
-    /// remote stream (reduced-size, RFC 5506).
-    pub(crate) fn send_nack(&mut self, index: usize, first: u16, count: u16) {
+    /// Generic NACK for the sequence numbers `lost` of transceiver `index`'s remote stream
+    /// (reduced-size, RFC 5506).
+    pub(crate) fn send_nack(&mut self, index: usize, lost: &[u16]) {
         let sender = self.report_ssrc();
         let Some(r) = self
             .transceivers
@@ -147,12 +145,14 @@ impl PeerConnection {
         else {
             return;
         };
-        let lost: Vec<u16> = (0..count.min(64)).map(|i| first.wrapping_add(i)).collect();
+        if lost.is_empty() {
+            return;
+        }
         let mut out = Vec::new();
         if (NackBuilder {
             sender_ssrc: sender,
             media_ssrc: r.ssrc,
-            lost: &lost,
+            lost,
         })
         .write(&mut out)
         .is_ok()

@@ -26,6 +26,10 @@ pub fn cert2() -> Certificate {
 pub fn config(seed: u64) -> PeerConfig {
     PeerConfig {
         include_loopback: true,
+        ice: ice::IceConfig {
+            nomination_delay: Duration::from_millis(100),
+            ..ice::IceConfig::default()
+        },
         seed,
         ..PeerConfig::new(if seed.is_multiple_of(2) {
             cert()
@@ -127,7 +131,16 @@ impl Pair {
         Self::with_configs(seed, link, config(seed * 2), config(seed * 2 + 1))
     }
 
+    /// Two peers without sockets (for trickle).
+    pub fn bare(seed: u64, link: LinkConfig) -> Pair {
+        Self::build(seed, link, config(seed * 2), config(seed * 2 + 1), false)
+    }
+
     pub fn with_configs(seed: u64, link: LinkConfig, ca: PeerConfig, cb: PeerConfig) -> Pair {
+        Self::build(seed, link, ca, cb, true)
+    }
+
+    fn build(seed: u64, link: LinkConfig, ca: PeerConfig, cb: PeerConfig, sockets: bool) -> Pair {
         let start = Instant::now();
         let mut net = Network::new(seed, start);
         net.set_default_link(link);
@@ -136,8 +149,10 @@ impl Pair {
         let mut sim = Sim::new(net);
         let mut pa = PeerConnection::new(ca, start);
         let mut pb = PeerConnection::new(cb, start);
-        pa.add_local_socket(A_ADDR).unwrap();
-        pb.add_local_socket(B_ADDR).unwrap();
+        if sockets {
+            pa.add_local_socket(A_ADDR).unwrap();
+            pb.add_local_socket(B_ADDR).unwrap();
+        }
         sim.attach(a, PeerNode::new(pa));
         sim.attach(b, PeerNode::new(pb));
         Pair { sim, a, b, start }
