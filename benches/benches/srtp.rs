@@ -12,6 +12,23 @@
 //!
 //! Before measuring, each library must unprotect the other's packets.
 //!
+//! On-CPU time per 1200-byte packet (`SRTP_BENCH_CPU=1`, three runs, 2 shared cores; ranges
+//! over the runs):
+//!
+//! | profile          | protect: nutshell / webrtc-srtp  | unprotect: nutshell / webrtc-srtp |
+//! |------------------|----------------------------------|-----------------------------------|
+//! | AEAD_AES_128_GCM | 315-317 ns / 1.30-1.32 µs (4.1x) | 271-279 ns / 1.45-1.49 µs (5.3x)  |
+//! | AEAD_AES_256_GCM | 340-349 ns / 1.41-1.43 µs (4.1x) | 293-300 ns / 1.52-1.56 µs (5.2x)  |
+//! | AES_CM_SHA1_80   | 1.02-1.09 µs / 1.19-1.46 µs (1.15-1.33x) | 1.03-1.26 µs / 1.36-1.38 µs (1.08-1.34x) |
+//! | AES_CM_SHA1_32   | 1.03 µs / 1.18-1.28 µs (1.15-1.24x) | 1.03-1.14 µs / 1.42-1.47 µs (1.25-1.40x) |
+//!
+//! Raw ring AES-128-GCM on the same bytes: seal 301-304 ns, open 266-271 ns, so nutshell's
+//! AEAD_AES_128_GCM protect is 1.04-1.05x and unprotect 1.01-1.03x of the raw cipher. The
+//! AES-CM profiles spend about 80 % of their time in HMAC-SHA1 (RustCrypto `sha1` with SHA-NI,
+//! about 40 ns per 64-byte block, bound by the latency of the `sha1rnds4` chain) and 17 % in
+//! AES-CTR; webrtc-srtp uses the same `sha1`/`hmac`/`ctr` crates with a precomputed HMAC state,
+//! so only the per-packet overhead (allocation, copies, header parsing) separates the two.
+//!
 //! `cargo bench -p nutshell-benches --bench srtp`
 //!
 //! On a shared, noisy machine wall time swings by 30 % and more between runs. With
