@@ -260,3 +260,11 @@ fn export_before_connect_is_misuse() {
         Err(nutshell_dtls::Error::NotConnected)
     );
 }
+
+#[test]
+fn endpoint_is_send() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<nutshell_dtls::Dtls>();
+    assert_send::<nutshell_dtls::Config>();
+    assert_send::<Event>();
+}
