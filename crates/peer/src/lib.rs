@@ -46,9 +46,13 @@
 //!     if a.connection_state() == ConnectionState::Connected {
 //!         a.write_frame(track, Duration::from_millis(20), &[0xfc, 1, 2, 3]).unwrap();
 //!     }
-//!     // The "network": deliver every datagram at once.
-//!     while let Some(t) = a.poll_transmit() { b.handle_receive(now, t.as_receive()); }
-//!     while let Some(t) = b.poll_transmit() { a.handle_receive(now, t.as_receive()); }
+//!     // The "network": deliver every datagram at once, until both sides are quiet.
+//!     loop {
+//!         let mut moved = false;
+//!         while let Some(t) = a.poll_transmit() { b.handle_receive(now, t.as_receive()); moved = true; }
+//!         while let Some(t) = b.poll_transmit() { a.handle_receive(now, t.as_receive()); moved = true; }
+//!         if !moved { break; }
+//!     }
 //!     while a.poll_event().is_some() {}
 //!     while let Some(ev) = b.poll_event() {
 //!         if let PeerEvent::Frame { .. } = ev { frames += 1; }

@@ -375,9 +375,25 @@ fn local_candidates_are_events_after_set_local_description() {
     assert!(after.contains(&PeerEvent::EndOfCandidates));
 }
 
+/// Writes our own offer and answer into `$PEER_SDP_SEEDS` (the fuzz seeds), or prints the
+/// answer to Chrome's offer for eyeballing.
 #[test]
-#[ignore = "prints an answer for eyeballing"]
-fn print_chrome_answer() {
+#[ignore = "tool: writes fuzz seeds / prints an answer"]
+fn write_seeds() {
     let (_, answer, _) = answer_browser("chrome_offer.sdp");
-    println!("{answer}");
+    let Some(dir) = std::env::var_os("PEER_SDP_SEEDS") else {
+        println!("{answer}");
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let mut a = pc(1);
+    let mut b = pc(2);
+    a.add_track(MediaKind::Audio, "s").unwrap();
+    a.add_track(MediaKind::Video, "s").unwrap();
+    let offer = a.create_offer().unwrap();
+    b.set_remote_description(SdpType::Offer, &offer).unwrap();
+    b.add_track(MediaKind::Audio, "t").unwrap();
+    let answer = b.create_answer().unwrap();
+    std::fs::write(dir.join("nutshell_offer.sdp"), offer).unwrap();
+    std::fs::write(dir.join("nutshell_answer.sdp"), answer).unwrap();
 }
