@@ -990,3 +990,32 @@ pub(crate) struct RemoteTransport {
     #[allow(dead_code)]
     setup: Option<Setup>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directions_intersect() {
+        use Direction::*;
+        assert_eq!(intersect(SendRecv, SendRecv), SendRecv);
+        assert_eq!(intersect(SendRecv, RecvOnly), RecvOnly);
+        assert_eq!(intersect(RecvOnly, SendRecv), RecvOnly);
+        assert_eq!(intersect(SendOnly, RecvOnly), Inactive);
+        assert_eq!(intersect(SendOnly, SendRecv), SendOnly);
+        assert_eq!(intersect(Inactive, SendRecv), Inactive);
+    }
+
+    #[test]
+    fn sdp_types_round_trip() {
+        for t in [
+            SdpType::Offer,
+            SdpType::Pranswer,
+            SdpType::Answer,
+            SdpType::Rollback,
+        ] {
+            assert_eq!(SdpType::from_token(t.as_str()), Some(t));
+        }
+        assert_eq!(SdpType::from_token("bogus"), None);
+    }
+}

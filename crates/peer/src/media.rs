@@ -328,3 +328,62 @@ impl RecvStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_advance_without_drift() {
+        let mut s = SendStream::new(0x1234_5678);
+        let start = s.timestamp;
+        // 30 fps at 90 kHz: 3000 ticks per frame, exactly, over a second.
+        for _ in 0..30 {
+            s.advance(Duration::from_nanos(33_333_333), 90_000);
+        }
+        assert_eq!(s.timestamp.wrapping_sub(start), 89_999);
+        // The fraction was carried: 10 ns more make the second whole.
+        s.advance(Duration::from_nanos(10), 90_000);
+        assert_eq!(s.timestamp.wrapping_sub(start), 90_000);
+        // Opus: 960 per 20 ms.
+        let mut o = SendStream::new(1);
+        let t0 = o.timestamp;
+        o.advance(Duration::from_millis(20), 48_000);
+        assert_eq!(o.timestamp.wrapping_sub(t0), 960);
+    }
+
+    #[test]
+    fn history_is_bounded_and_found() {
+        let mut s = SendStream::new(1);
+        for seq in 0..10u16 {
+            s.remember(seq, &[seq as u8], 4);
+        }
+        assert_eq!(s.history.len(), 4);
+        assert_eq!(s.find(9), Some(&[9u8][..]));
+        assert_eq!(s.find(5), None);
+        s.remember(11, &[1], 0);
+        assert_eq!(s.history.len(), 4);
+    }
+
+    #[test]
+    fn nack_retries_stop_when_the_packet_arrives_or_after_three() {
+        let now = Instant::now();
+        let mut r = RecvStream::new(1, 90_000);
+        r.add_missing(now, &[10, 11]);
+        assert_eq!(r.next_retry(), Some(now + NACK_RETRY));
+        assert!(r.due(now).is_empty());
+        r.arrived(10);
+        let mut t = now;
+        let mut sent = Vec::new();
+        for _ in 0..5 {
+            t += NACK_RETRY;
+            sent.extend(r.due(t));
+        }
+        assert_eq!(sent, [11, 11, 11]);
+        assert_eq!(r.next_retry(), None);
+        // A stream waiting for a key frame repeats its PLI.
+        r.waiting_keyframe = true;
+        r.last_pli = Some(t);
+        assert_eq!(r.next_retry(), Some(t + PLI_INTERVAL));
+    }
+}

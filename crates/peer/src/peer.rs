@@ -666,7 +666,7 @@ impl PeerConnection {
         }
         if self.next_rtcp.is_some_and(|t| t <= now) {
             self.send_reports();
-            self.next_rtcp = Some(now + self.rtcp_jittered_interval());
+            self.next_rtcp = now.checked_add(self.rtcp_jittered_interval());
         }
         self.pump();
     }
@@ -675,7 +675,7 @@ impl PeerConnection {
         // RFC 3550 §6.3.1 randomizes between 0.5 and 1.5 times the interval.
         let base = self.config.rtcp_interval;
         let factor = 500 + self.rng.next_u32() % 1000;
-        base * factor / 1000
+        base.saturating_mul(factor) / 1000
     }
 
     /// The next datagram to send.
@@ -850,7 +850,7 @@ impl PeerConnection {
                 self.srtp_tx = Some(tx);
                 self.srtp_rx = Some(rx);
                 self.srtp_profile = Some(profile);
-                self.next_rtcp = Some(self.now + self.config.rtcp_interval / 2);
+                self.next_rtcp = self.now.checked_add(self.config.rtcp_interval / 2);
             }
             _ => self.dtls_failed = true,
         }

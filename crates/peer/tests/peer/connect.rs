@@ -452,3 +452,28 @@ fn close_stops_everything() {
     assert_eq!(p.with(a, |pc| pc.poll_timeout()), None);
     p.sim.run_for(Duration::from_secs(1)).unwrap();
 }
+
+#[test]
+fn twenty_percent_loss_on_each_link_still_connects() {
+    // 20 % on each of the two links: 36 % of datagrams lost end to end.
+    for seed in 0..5u64 {
+        let link = LinkConfig {
+            loss: 0.2,
+            latency: Duration::from_millis(20),
+            ..LinkConfig::default()
+        };
+        let mut p = Pair::new(200 + seed, link);
+        let (a, b) = (p.a, p.b);
+        p.with(a, |pc| pc.add_track(MediaKind::Audio, "a").unwrap());
+        p.negotiate(a, b);
+        let took = p.run_until(Duration::from_secs(60), |p| p.connected());
+        println!("seed {seed}: connected in {took:?}");
+    }
+}
+
+#[test]
+fn peer_connection_is_send() {
+    fn send<T: Send>() {}
+    send::<PeerConnection>();
+    send::<PeerEvent>();
+}
