@@ -392,12 +392,76 @@ fn firefox_loop_selftest() {
     assert_browser_side(&case, &o);
 }
 
+// --- The interop cases: each browser offers and answers, with complete descriptions and with
+// trickle ICE on the browser's side. The expected SRTP profile follows from who is the DTLS
+// server (it chooses from the client's use_srtp list): an answer from nutshell says
+// `a=setup:active`, so when the browser offers the browser is the DTLS server; when nutshell
+// offers (actpass) the browser answers active and nutshell, the server, picks by its own
+// order (AEAD_AES_128_GCM first).
+
+const SHA1_80: &str = "SRTP_AES128_CM_HMAC_SHA1_80";
+const GCM_128: &str = "SRTP_AEAD_AES_128_GCM";
+
+fn check(browser: Browser, offerer: Offerer, trickle: bool, srtp: &str) {
+    let neg = interop(Case {
+        browser,
+        offerer,
+        trickle,
+    });
+    assert_eq!(neg.srtp_cipher.as_deref(), Some(srtp), "SRTP profile");
+    // Both browsers offer DTLS 1.3 and 1.2; nutshell speaks 1.2 (0xFEFD).
+    assert_eq!(neg.tls_version.as_deref(), Some("FEFD"), "DTLS version");
+    assert_eq!(
+        neg.dtls_cipher.as_deref(),
+        Some("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+        "DTLS cipher"
+    );
+}
+
 #[test]
 #[ignore = "needs root, chromium, node and the reflect example"]
 fn chromium_offers_complete() {
-    interop(Case {
-        browser: Browser::Chromium,
-        offerer: Offerer::Browser,
-        trickle: false,
-    });
+    check(Browser::Chromium, Offerer::Browser, false, SHA1_80);
+}
+
+#[test]
+#[ignore = "needs root, chromium, node and the reflect example"]
+fn chromium_offers_trickle() {
+    check(Browser::Chromium, Offerer::Browser, true, SHA1_80);
+}
+
+#[test]
+#[ignore = "needs root, chromium, node and the reflect example"]
+fn chromium_answers_complete() {
+    check(Browser::Chromium, Offerer::Nutshell, false, GCM_128);
+}
+
+#[test]
+#[ignore = "needs root, chromium, node and the reflect example"]
+fn chromium_answers_trickle() {
+    check(Browser::Chromium, Offerer::Nutshell, true, GCM_128);
+}
+
+#[test]
+#[ignore = "needs root, firefox-esr, node and the reflect example"]
+fn firefox_offers_complete() {
+    check(Browser::Firefox, Offerer::Browser, false, GCM_128);
+}
+
+#[test]
+#[ignore = "needs root, firefox-esr, node and the reflect example"]
+fn firefox_offers_trickle() {
+    check(Browser::Firefox, Offerer::Browser, true, GCM_128);
+}
+
+#[test]
+#[ignore = "needs root, firefox-esr, node and the reflect example"]
+fn firefox_answers_complete() {
+    check(Browser::Firefox, Offerer::Nutshell, false, GCM_128);
+}
+
+#[test]
+#[ignore = "needs root, firefox-esr, node and the reflect example"]
+fn firefox_answers_trickle() {
+    check(Browser::Firefox, Offerer::Nutshell, true, GCM_128);
 }
