@@ -39,11 +39,23 @@ enum Offerer {
     Loop,
 }
 
+/// How the browser's candidates reach nutshell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Candidates {
+    /// Inside its description, sent once gathering is complete.
+    Complete,
+    /// Trickled after the description, which goes out at once.
+    Trickle,
+    /// Never: the description is stripped of candidates, so nutshell learns the browser's
+    /// address from its checks only (a peer-reflexive candidate).
+    Hidden,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Case {
     browser: Browser,
     offerer: Offerer,
-    trickle: bool,
+    candidates: Candidates,
 }
 
 impl Case {
@@ -53,7 +65,11 @@ impl Case {
             Offerer::Nutshell => "nutshell-offers",
             Offerer::Loop => "loop",
         };
-        let t = if self.trickle { "trickle" } else { "complete" };
+        let t = match self.candidates {
+            Candidates::Complete => "complete",
+            Candidates::Trickle => "trickle",
+            Candidates::Hidden => "prflx",
+        };
         format!("{}-{who}-{t}", self.browser.name())
     }
 }
@@ -133,8 +149,9 @@ fn run(case: Case) -> Outcome {
         Offerer::Loop => "loop",
     };
     let url = format!(
-        "http://127.0.0.1:{PORT}/?role={role}&trickle={}",
-        u8::from(case.trickle)
+        "http://127.0.0.1:{PORT}/?role={role}&trickle={}&hide={}",
+        u8::from(case.candidates == Candidates::Trickle),
+        u8::from(case.candidates == Candidates::Hidden),
     );
     let browser_cmd = case.browser.command(&ns, &dir, &url);
     let browser = Proc::spawn(
@@ -374,7 +391,7 @@ fn chromium_loop_selftest() {
     let case = Case {
         browser: Browser::Chromium,
         offerer: Offerer::Loop,
-        trickle: false,
+        candidates: Candidates::Complete,
     };
     let o = run(case);
     assert_browser_side(&case, &o);
@@ -386,7 +403,7 @@ fn firefox_loop_selftest() {
     let case = Case {
         browser: Browser::Firefox,
         offerer: Offerer::Loop,
-        trickle: false,
+        candidates: Candidates::Complete,
     };
     let o = run(case);
     assert_browser_side(&case, &o);
@@ -402,11 +419,11 @@ fn firefox_loop_selftest() {
 const SHA1_80: &str = "SRTP_AES128_CM_HMAC_SHA1_80";
 const GCM_128: &str = "SRTP_AEAD_AES_128_GCM";
 
-fn check(browser: Browser, offerer: Offerer, trickle: bool, srtp: &str) {
+fn check(browser: Browser, offerer: Offerer, candidates: Candidates, srtp: &str) {
     let neg = interop(Case {
         browser,
         offerer,
-        trickle,
+        candidates,
     });
     assert_eq!(neg.srtp_cipher.as_deref(), Some(srtp), "SRTP profile");
     // Both browsers offer DTLS 1.3 and 1.2; nutshell speaks 1.2 (0xFEFD).
@@ -421,47 +438,131 @@ fn check(browser: Browser, offerer: Offerer, trickle: bool, srtp: &str) {
 #[test]
 #[ignore = "needs root, chromium, node and the reflect example"]
 fn chromium_offers_complete() {
-    check(Browser::Chromium, Offerer::Browser, false, SHA1_80);
+    check(
+        Browser::Chromium,
+        Offerer::Browser,
+        Candidates::Complete,
+        SHA1_80,
+    );
 }
 
 #[test]
 #[ignore = "needs root, chromium, node and the reflect example"]
 fn chromium_offers_trickle() {
-    check(Browser::Chromium, Offerer::Browser, true, SHA1_80);
+    check(
+        Browser::Chromium,
+        Offerer::Browser,
+        Candidates::Trickle,
+        SHA1_80,
+    );
 }
 
 #[test]
 #[ignore = "needs root, chromium, node and the reflect example"]
 fn chromium_answers_complete() {
-    check(Browser::Chromium, Offerer::Nutshell, false, GCM_128);
+    check(
+        Browser::Chromium,
+        Offerer::Nutshell,
+        Candidates::Complete,
+        GCM_128,
+    );
 }
 
 #[test]
 #[ignore = "needs root, chromium, node and the reflect example"]
 fn chromium_answers_trickle() {
-    check(Browser::Chromium, Offerer::Nutshell, true, GCM_128);
+    check(
+        Browser::Chromium,
+        Offerer::Nutshell,
+        Candidates::Trickle,
+        GCM_128,
+    );
 }
 
 #[test]
 #[ignore = "needs root, firefox-esr, node and the reflect example"]
 fn firefox_offers_complete() {
-    check(Browser::Firefox, Offerer::Browser, false, GCM_128);
+    check(
+        Browser::Firefox,
+        Offerer::Browser,
+        Candidates::Complete,
+        GCM_128,
+    );
 }
 
 #[test]
 #[ignore = "needs root, firefox-esr, node and the reflect example"]
 fn firefox_offers_trickle() {
-    check(Browser::Firefox, Offerer::Browser, true, GCM_128);
+    check(
+        Browser::Firefox,
+        Offerer::Browser,
+        Candidates::Trickle,
+        GCM_128,
+    );
 }
 
 #[test]
 #[ignore = "needs root, firefox-esr, node and the reflect example"]
 fn firefox_answers_complete() {
-    check(Browser::Firefox, Offerer::Nutshell, false, GCM_128);
+    check(
+        Browser::Firefox,
+        Offerer::Nutshell,
+        Candidates::Complete,
+        GCM_128,
+    );
 }
 
 #[test]
 #[ignore = "needs root, firefox-esr, node and the reflect example"]
 fn firefox_answers_trickle() {
-    check(Browser::Firefox, Offerer::Nutshell, true, GCM_128);
+    check(
+        Browser::Firefox,
+        Offerer::Nutshell,
+        Candidates::Trickle,
+        GCM_128,
+    );
+}
+
+#[test]
+#[ignore = "needs root, chromium, node and the reflect example"]
+fn chromium_offers_prflx() {
+    check(
+        Browser::Chromium,
+        Offerer::Browser,
+        Candidates::Hidden,
+        SHA1_80,
+    );
+}
+
+#[test]
+#[ignore = "needs root, chromium, node and the reflect example"]
+fn chromium_answers_prflx() {
+    check(
+        Browser::Chromium,
+        Offerer::Nutshell,
+        Candidates::Hidden,
+        GCM_128,
+    );
+}
+
+#[test]
+#[ignore = "needs root, firefox-esr, node and the reflect example"]
+fn firefox_offers_prflx() {
+    check(
+        Browser::Firefox,
+        Offerer::Browser,
+        Candidates::Hidden,
+        GCM_128,
+    );
+}
+
+#[test]
+#[ignore = "needs root, firefox-esr, node and the reflect example"]
+fn firefox_answers_prflx() {
+    check(
+        Browser::Firefox,
+        Offerer::Nutshell,
+        Candidates::Hidden,
+        GCM_128,
+    );
 }
