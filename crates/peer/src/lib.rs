@@ -81,6 +81,38 @@
 //! side's, keeping its payload type numbers and extension ids. Unsupported sections (data
 //! channels, other protocols, no common codec) are rejected with port 0.
 //!
+//! ## Transport
+//! One ICE agent (controlling when we offer first, controlled when we answer first), one
+//! DTLS endpoint whose role follows `a=setup` (the `active` side is the client) and which
+//! accepts only a certificate matching the remote `a=fingerprint`, and one pair of SRTP
+//! contexts keyed from the DTLS exporter with the negotiated profile. DTLS and SRTP go out
+//! on ICE's selected pair and are accepted from any 5-tuple ICE knows, so a path change
+//! does not break them. Trickle ICE: local candidates come out as
+//! [`PeerEvent::IceCandidate`] once a local description is set (those gathered earlier are
+//! also inside the description), [`PeerEvent::EndOfCandidates`] when gathering completes;
+//! remote ones go in through [`PeerConnection::add_ice_candidate`] or inside the remote
+//! description (non-trickle).
+//!
+//! ## Media
+//! [`PeerConnection::write_frame`] packetizes for the first negotiated codec (see
+//! [`PeerConnection::send_codec`]), stamps sequence numbers, the RTP timestamp (advanced
+//! by each frame's duration) and the negotiated header extensions (mid, abs-send-time,
+//! transport-wide sequence number, audio level from [`PeerConnection::set_audio_level`]),
+//! protects and queues the packets;
+//! [`PeerConnection::write_rtp`] forwards a whole RTP packet under the track's SSRC.
+//! Received packets are unprotected, matched to their transceiver, counted (RFC 3550
+//! receiver statistics) and handed out as [`PeerEvent::Rtp`] and, reassembled, as
+//! [`PeerEvent::Frame`]. Gaps are NACKed (and NACKed again while missing); a frame lost
+//! for good triggers PLIs until a key frame comes. Sent video packets are kept
+//! ([`PeerConfig::nack_history`]) and retransmitted on NACK. Every
+//! [`PeerConfig::rtcp_interval`] (randomized ×0.5–1.5) a compound SR/RR + SDES CNAME goes
+//! out; incoming reports give loss, jitter and RTT ([`PeerConnection::stats`]); incoming
+//! PLI/FIR become [`PeerEvent::KeyframeRequested`], NACKs [`PeerEvent::Nack`].
+//!
+//! Not implemented: pranswer, data channels (their sections are rejected), RTX, simulcast,
+//! FEC/RED, sending transport-cc feedback or bandwidth estimation, ICE restart on demand,
+//! and a new DTLS association when the remote certificate changes in a renegotiation.
+//!
 //! ## Time, errors, panics
 //! - **Time** is input: every `handle_*` takes `now`, which never goes backwards (an earlier
 //!   value counts as the latest seen); commands act at the latest `now` seen. The core reads

@@ -108,6 +108,8 @@ pub(crate) struct SendStream {
     /// Fractional clock ticks carried between frames (in nanoseconds × clock rate).
     pub remainder: u128,
     pub vp8_picture_id: u16,
+    /// RFC 6464 byte for the audio level extension: V bit and level in -dBov.
+    pub audio_level: u8,
     pub packets: u64,
     pub bytes: u64,
     /// RTP timestamp and time of the last packet, for sender reports.
@@ -133,6 +135,7 @@ impl SendStream {
             timestamp: ssrc.rotate_left(7),
             remainder: 0,
             vp8_picture_id: (ssrc & 0x7fff) as u16,
+            audio_level: 0x7f,
             packets: 0,
             bytes: 0,
             last_rtp: None,

@@ -447,6 +447,18 @@ impl PeerConnection {
         Ok(())
     }
 
+    /// Sets the audio level (RFC 6464: `level` in -dBov, 0–127, and whether the frame
+    /// holds voice) carried by the track's next packets; the core does not decode audio,
+    /// so it sends 127 (silence) until told.
+    pub fn set_audio_level(&mut self, track: TrackId, level: u8, voice: bool) -> Result<(), Error> {
+        let t = self
+            .transceivers
+            .get_mut(track.0)
+            .ok_or(Error::UnknownTrack)?;
+        t.send.audio_level = (u8::from(voice) << 7) | level.min(127);
+        Ok(())
+    }
+
     /// Writes a whole RTP packet (for forwarders): its payload type, sequence number,
     /// timestamp, marker and payload are kept; the SSRC becomes the track's and the header
     /// extensions ours. Dropped (counted) before the connection is up.
@@ -502,7 +514,7 @@ impl PeerConnection {
         let mut b = RtpPacketBuilder::new(pt, seq, timestamp, t.send.ssrc).marker(marker);
         let tw = twcc.to_be_bytes();
         let ast = abs_send_time.to_be_bytes();
-        let level = [0x7f_u8];
+        let level = [t.send.audio_level];
         if let Some(id) = t.ext_id(ExtensionKind::Mid) {
             b = b.extension(id, mid.as_bytes());
         }
@@ -1008,15 +1020,23 @@ impl PeerConnection {
             self.push_event(PeerEvent::Track(info));
         }
         if emit_rtp {
+            let (ssrc, payload_type, sequence_number, timestamp, marker, header_len) = (
+                p.ssrc(),
+                p.payload_type(),
+                p.sequence_number(),
+                p.timestamp(),
+                p.marker(),
+                p.header_len(),
+            );
             let ev = RtpPacketEvent {
                 mid,
-                ssrc: p.ssrc(),
-                payload_type: p.payload_type(),
-                sequence_number: p.sequence_number(),
-                timestamp: p.timestamp(),
-                marker: p.marker(),
-                header_len: p.header_len(),
-                packet: buf.clone(),
+                ssrc,
+                payload_type,
+                sequence_number,
+                timestamp,
+                marker,
+                header_len,
+                packet: buf,
             };
             self.push_event(PeerEvent::Rtp(ev));
         }

@@ -403,6 +403,7 @@ fn write_rtp_forwards_packets() {
     let ta = p.with(a, |pc| pc.add_track(MediaKind::Audio, "a").unwrap());
     p.negotiate(a, b);
     p.run_until(Duration::from_secs(10), |p| p.connected());
+    p.with(a, |pc| pc.set_audio_level(ta, 30, true).unwrap());
     for i in 0..5u16 {
         let mut pkt = Vec::new();
         rtp::RtpPacketBuilder::new(111, 1000 + i, 960 * u32::from(i), 0x1234)
@@ -426,6 +427,31 @@ fn write_rtp_forwards_packets() {
         })
         .collect();
     assert_eq!(seqs, [1000, 1001, 1002, 1003, 1004]);
+    // Our header extensions: mid and the audio level we set (ids of our offer).
+    let packet = p
+        .b()
+        .events
+        .iter()
+        .find_map(|e| match e {
+            PeerEvent::Rtp(r) => Some(r.packet.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let parsed = rtp::RtpPacket::parse(&packet).unwrap();
+    let mut map = rtp::ExtensionMap::new();
+    for (id, kind) in default_extensions() {
+        map.insert(id, kind);
+    }
+    assert_eq!(parsed.mid(&map), Some("0"));
+    assert_eq!(
+        parsed.audio_level(&map),
+        Some(rtp::AudioLevel {
+            voice: true,
+            level: 30
+        })
+    );
+    assert!(parsed.transport_cc(&map).is_some() && parsed.abs_send_time(&map).is_some());
+    assert_eq!(parsed.payload(), [0xfc, 0]);
     let ssrc = p.with(a, |pc| pc.send_ssrc(ta).unwrap());
     assert!(
         p.b()
