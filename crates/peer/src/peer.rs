@@ -195,12 +195,35 @@ impl PeerConnection {
         self.dtls_role
     }
 
-    /// The current local description, as text.
+    /// The current local description, as text, with every candidate gathered so far (and
+    /// `a=end-of-candidates` once gathering is complete) in its first bundled section, as
+    /// W3C `localDescription`: for non-trickle signaling, send it once
+    /// [`PeerEvent::EndOfCandidates`] has come out.
     pub fn local_description(&self) -> Option<String> {
-        self.pending_local
+        let mut d = self
+            .pending_local
             .as_ref()
-            .or(self.current_local.as_ref())
-            .map(|d| d.to_string())
+            .or(self.current_local.as_ref())?
+            .clone();
+        if let Some(m) = d.media.iter_mut().find(|m| m.port != 0) {
+            m.remove_attributes(|a| {
+                matches!(
+                    a,
+                    sdp::Attribute::Candidate(_) | sdp::Attribute::EndOfCandidates
+                )
+            });
+            let mut cands: Vec<sdp::Attribute<'static>> = Vec::new();
+            for c in self.ice.local_candidates() {
+                if let Ok(parsed) = sdp::Candidate::parse(&candidate_to_sdp(c)) {
+                    cands.push(sdp::Attribute::Candidate(Box::new(parsed.into_owned())));
+                }
+            }
+            if self.gathering_state == ice::GatheringState::Complete {
+                cands.push(sdp::Attribute::EndOfCandidates);
+            }
+            m.attributes.splice(0..0, cands);
+        }
+        Some(d.to_string())
     }
 
     /// The current remote description, as text.

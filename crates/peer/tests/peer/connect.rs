@@ -168,6 +168,12 @@ fn trickle_connects() {
     p.with(b, |pc| pc.add_local_socket(B_ADDR).unwrap());
     assert!(p.a().has(|e| matches!(e, PeerEvent::IceCandidate { .. })));
     assert!(p.a().has(|e| *e == PeerEvent::EndOfCandidates));
+    // localDescription now holds the gathered candidate (for non-trickle peers).
+    let local = p.with(a, |pc| pc.local_description().unwrap());
+    assert!(
+        local.contains("a=candidate:") && local.contains("a=end-of-candidates"),
+        "{local}"
+    );
     p.trickle();
     p.run_until(Duration::from_secs(10), |p| p.connected());
     let mut n = 0;
