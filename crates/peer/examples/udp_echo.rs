@@ -43,7 +43,7 @@ fn main() {
     pc.set_local_description(SdpType::Answer, &answer)
         .expect("answer");
     let answer = pc.local_description().unwrap_or(answer);
-    print!("{answer}END\n");
+    println!("{answer}END");
     std::io::stdout().flush().expect("flush");
 
     let video_mid = pc.mid(video).map(str::to_owned);
