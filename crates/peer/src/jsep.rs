@@ -410,9 +410,19 @@ impl PeerConnection {
         let Some(offer) = self.pending_remote.clone() else {
             return Err(invalid("no remote offer"));
         };
-        let setup = match self.dtls_role {
-            Some(dtls::Role::Server) => Setup::Passive,
-            _ => Setup::Active,
+        // RFC 8842 §5.3: keep the role in use; else the opposite of a non-actpass offer;
+        // else active (as browsers answer).
+        let offered = offer
+            .media
+            .iter()
+            .filter(|m| supported(m))
+            .find_map(|m| m.setup())
+            .or(offer.setup());
+        let setup = match (self.dtls_role, offered) {
+            (Some(dtls::Role::Server), _) => Setup::Passive,
+            (Some(dtls::Role::Client), _) => Setup::Active,
+            (None, Some(Setup::Active)) => Setup::Passive,
+            (None, _) => Setup::Active,
         };
         let mut d = self.new_description();
         let mut mids = Vec::new();

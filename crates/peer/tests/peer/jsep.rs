@@ -397,3 +397,14 @@ fn write_seeds() {
     std::fs::write(dir.join("nutshell_offer.sdp"), offer).unwrap();
     std::fs::write(dir.join("nutshell_answer.sdp"), answer).unwrap();
 }
+
+#[test]
+fn an_active_offer_is_answered_passive() {
+    let offer = fixture("chrome_offer.sdp").replace("a=setup:actpass", "a=setup:active");
+    let mut p = pc(3);
+    p.set_remote_description(SdpType::Offer, &offer).unwrap();
+    let answer = p.create_answer().unwrap();
+    assert!(answer.contains("a=setup:passive") && !answer.contains("a=setup:active"));
+    p.set_local_description(SdpType::Answer, &answer).unwrap();
+    assert_eq!(p.dtls_role(), Some(dtls::Role::Server));
+}
