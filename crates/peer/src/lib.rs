@@ -110,7 +110,7 @@
 //! PLI/FIR become [`PeerEvent::KeyframeRequested`], NACKs [`PeerEvent::Nack`].
 //!
 //! Not implemented: pranswer, data channels (their sections are rejected), RTX, simulcast,
-//! FEC/RED, sending transport-cc feedback or bandwidth estimation, ICE restart on demand,
+//! FEC/RED, sending transport-cc feedback or bandwidth estimation,
 //! and a new DTLS association when the remote certificate changes in a renegotiation.
 //!
 //! ## Time, errors, panics

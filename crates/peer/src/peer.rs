@@ -375,6 +375,22 @@ impl PeerConnection {
         Ok(())
     }
 
+    /// Restarts ICE (RFC 8445 §9): new local credentials go into the next offer, which the
+    /// caller must make ([`PeerEvent::NegotiationNeeded`]); the current path stays in use
+    /// until a new one is selected. DTLS and SRTP are kept.
+    pub fn restart_ice(&mut self) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        self.ice.restart();
+        // The restart forgot the peer's credentials: take them again from its next
+        // description even if they did not change.
+        self.remote_credentials = None;
+        self.push_event(PeerEvent::NegotiationNeeded);
+        self.pump();
+        Ok(())
+    }
+
     /// Closes the connection: ICE and DTLS are closed (DTLS sends close_notify), and every
     /// further command fails with [`Error::Closed`].
     pub fn close(&mut self) {

@@ -509,3 +509,40 @@ fn peer_connection_is_send() {
     send::<PeerConnection>();
     send::<PeerEvent>();
 }
+
+#[test]
+fn ice_restart_keeps_the_call() {
+    let mut p = Pair::new(10, ideal_link());
+    let (a, b) = (p.a, p.b);
+    let ta = p.with(a, |pc| pc.add_track(MediaKind::Audio, "a").unwrap());
+    p.negotiate(a, b);
+    p.run_until(Duration::from_secs(10), |p| p.connected());
+    let before = p.with(a, |pc| pc.local_description().unwrap());
+    p.with(a, |pc| pc.restart_ice().unwrap());
+    p.negotiate(a, b);
+    let after = p.with(a, |pc| pc.local_description().unwrap());
+    let ufrag = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("a=ice-ufrag:"))
+            .map(str::to_owned)
+    };
+    assert_ne!(
+        ufrag(&before),
+        ufrag(&after),
+        "new credentials after the restart"
+    );
+    p.sim.run_for(Duration::from_secs(3)).unwrap();
+    assert!(p.connected());
+    for i in 0..10u8 {
+        p.with(a, |pc| {
+            pc.write_frame(ta, Duration::from_millis(20), &[0xfc, i])
+                .unwrap()
+        });
+        let next = p.sim.now() + Duration::from_millis(20);
+        p.sim.run_until(next).unwrap();
+    }
+    assert_eq!(p.b().frames("0").len(), 10);
+    // Consent still holds well after the restart (the new pair is in use).
+    p.sim.run_for(Duration::from_secs(40)).unwrap();
+    assert!(p.connected());
+}
