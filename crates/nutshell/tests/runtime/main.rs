@@ -3,4 +3,5 @@
 //! detect a silent peer through consent freshness. Nothing leaves loopback.
 
 mod connect;
+mod failures;
 mod support;
