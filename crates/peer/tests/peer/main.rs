@@ -2,5 +2,6 @@
 //! and two cores connected through netsim.
 
 mod connect;
+mod hostile;
 mod jsep;
 mod support;
