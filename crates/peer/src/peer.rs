@@ -586,7 +586,7 @@ impl PeerConnection {
         if t.kind == MediaKind::Video {
             t.send.remember(seq, &buf, max_history);
         }
-        self.send_datagram(&buf);
+        self.send_datagram(buf);
     }
 
     /// abs-send-time: 6.18 fixed-point seconds, 24 bits.
@@ -596,11 +596,20 @@ impl PeerConnection {
         (t & 0x00ff_ffff) as u32
     }
 
-    /// Sends bytes on the selected pair.
-    pub(crate) fn send_datagram(&mut self, data: &[u8]) {
-        match self.ice.send_to_selected(data) {
-            Ok(t) => self.push_transmit(t),
-            Err(_) => self.counters.send_errors += 1,
+    /// Sends a datagram on the selected pair (taking the buffer: no copy). Refused, and
+    /// counted, without a selected pair or once consent has expired (RFC 7675 §5.1).
+    pub(crate) fn send_datagram(&mut self, data: Vec<u8>) {
+        use ice::ConnectionState as I;
+        match self.selected {
+            Some((source, destination)) if !matches!(self.ice_state, I::Failed | I::Closed) => {
+                self.push_transmit(Transmit {
+                    protocol: proto::Protocol::Udp,
+                    source,
+                    destination,
+                    contents: data,
+                });
+            }
+            _ => self.counters.send_errors += 1,
         }
     }
 
@@ -801,10 +810,12 @@ impl PeerConnection {
             }
             IceEvent::ConnectionState(s) => {
                 self.ice_state = s;
+                // A restart after consent failure drops the pair without a SelectedPair.
+                self.selected = self.ice.selected_tuple();
                 self.push_event(PeerEvent::IceConnectionState(s));
             }
-            IceEvent::SelectedPair { remote, base, .. } => {
-                self.selected = Some((base, remote.address));
+            IceEvent::SelectedPair { .. } => {
+                self.selected = self.ice.selected_tuple();
             }
             _ => {}
         }
@@ -851,7 +862,7 @@ impl PeerConnection {
         let mut progressed = false;
         if self.selected.is_some() {
             while let Some(d) = self.dtls.as_mut().and_then(|d| d.poll_transmit()) {
-                self.send_datagram(&d);
+                self.send_datagram(d);
             }
         }
         while let Some(ev) = self.dtls.as_mut().and_then(|d| d.poll_event()) {

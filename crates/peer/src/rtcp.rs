@@ -131,7 +131,7 @@ impl PeerConnection {
             self.counters.send_errors += 1;
             return;
         }
-        self.send_datagram(&out);
+        self.send_datagram(out);
     }
 
     /// Generic NACK for the sequence numbers `lost` of transceiver `index`'s remote stream
@@ -311,7 +311,7 @@ impl PeerConnection {
         };
         let retransmitted = resend.len();
         for p in resend {
-            self.send_datagram(&p);
+            self.send_datagram(p);
         }
         self.push_event(PeerEvent::Nack {
             mid,
