@@ -4,4 +4,5 @@
 
 mod connect;
 mod failures;
+mod reflect;
 mod support;
