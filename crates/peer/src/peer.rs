@@ -23,6 +23,9 @@ use crate::{ConnectionState, Error, PeerEvent, RtpPacketEvent, TrackId, TrackInf
 /// Room for the RTP header, extensions and the SRTP tag within the MTU.
 const RTP_OVERHEAD: usize = 12 + 32 + 16;
 
+/// SSRCs remembered for demultiplexing.
+const MAX_SSRCS: usize = 1024;
+
 /// DTLS datagrams received before the DTLS endpoint exists (kept for it).
 const MAX_EARLY_DTLS: usize = 16;
 
@@ -1112,7 +1115,7 @@ impl PeerConnection {
                     .position(|t| t.receiving() && t.mid.as_deref() == Some(mid))
             });
         if let Some(i) = by_mid {
-            self.ssrc_index.insert(ssrc, i);
+            self.bind_ssrc(ssrc, i);
             return Some(i);
         }
         if let Some(&i) = self.ssrc_index.get(&ssrc) {
@@ -1123,7 +1126,7 @@ impl PeerConnection {
             .iter()
             .position(|t| t.receiving() && t.remote_ssrc == Some(ssrc))
         {
-            self.ssrc_index.insert(ssrc, i);
+            self.bind_ssrc(ssrc, i);
             return Some(i);
         }
         let pt = p.payload_type();
@@ -1136,12 +1139,17 @@ impl PeerConnection {
         if candidates.next().is_none()
             && let Some(i) = first
         {
-            if self.ssrc_index.len() < 1024 {
-                self.ssrc_index.insert(ssrc, i);
-            }
+            self.bind_ssrc(ssrc, i);
             return Some(i);
         }
         None
+    }
+
+    /// Remembers which transceiver an SSRC belongs to (bounded; SRTP bounds SSRCs too).
+    fn bind_ssrc(&mut self, ssrc: u32, index: usize) {
+        if self.ssrc_index.len() < MAX_SSRCS || self.ssrc_index.contains_key(&ssrc) {
+            self.ssrc_index.insert(ssrc, index);
+        }
     }
 
     /// Translates the assembler's events of transceiver `index`.
