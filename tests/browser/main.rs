@@ -16,6 +16,7 @@
 //! browser's and reflect's logs) are kept under `target/tmp/browser/<case>/`; set
 //! `RUST_LOG=debug` to get reflect's debug log there.
 
+mod core_peer;
 mod harness;
 
 use std::path::PathBuf;
@@ -51,8 +52,18 @@ enum Candidates {
     Hidden,
 }
 
+/// Which nutshell peer the browser talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Peer {
+    /// The runtime's `reflect` example.
+    Reflect,
+    /// The sans-IO core in a plain UDP loop ([`core_peer`]).
+    Core,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Case {
+    peer: Peer,
     browser: Browser,
     offerer: Offerer,
     candidates: Candidates,
@@ -70,7 +81,12 @@ impl Case {
             Candidates::Trickle => "trickle",
             Candidates::Hidden => "prflx",
         };
-        format!("{}-{who}-{t}", self.browser.name())
+        let peer = match (self.offerer, self.peer) {
+            (Offerer::Loop, _) => "",
+            (_, Peer::Reflect) => "-reflect",
+            (_, Peer::Core) => "-core",
+        };
+        format!("{}-{who}-{t}{peer}", self.browser.name())
     }
 }
 
@@ -117,7 +133,8 @@ fn run(case: Case) -> Outcome {
     case.browser.check_installed();
     let name = case.name();
     let dir = case_dir(&name);
-    let reflect = (case.offerer != Offerer::Loop).then(reflect_binary);
+    let reflect =
+        (case.offerer != Offerer::Loop && case.peer == Peer::Reflect).then(reflect_binary);
     let started = Instant::now();
     let ns = Netns::new();
     let (tx, rx) = mpsc::channel();
@@ -126,21 +143,42 @@ fn run(case: Case) -> Outcome {
         Ok(Line::Page(l)) if l.starts_with("listening") => {}
         other => panic!("page server did not start: {other:?}\n{}", server.stderr()),
     }
-    let mut nutshell = reflect.map(|bin| {
-        let mut cmd = ns.command(bin);
-        cmd.args(["--interfaces", &ns.nutshell_addr, "--duration", "60"]);
-        if case.offerer == Offerer::Nutshell {
-            cmd.arg("--offer");
+    let offer = case.offerer == Offerer::Nutshell;
+    let mut nutshell = match (case.offerer, case.peer) {
+        (Offerer::Loop, _) => None,
+        (_, Peer::Reflect) => {
+            let bin = reflect.expect("built above");
+            let mut cmd = ns.command(bin);
+            cmd.args(["--interfaces", &ns.nutshell_addr, "--duration", "60"]);
+            if offer {
+                cmd.arg("--offer");
+            }
+            Some(cmd)
         }
+        (_, Peer::Core) => {
+            let mut cmd = ns.command(std::env::current_exe().expect("current exe"));
+            cmd.args([
+                "core_peer_helper",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "-q",
+            ])
+            .env("NUTSHELL_CORE_PEER", if offer { "offer" } else { "answer" })
+            .env("NUTSHELL_CORE_ADDR", &ns.nutshell_addr);
+            Some(cmd)
+        }
+    }
+    .map(|mut cmd| {
         if let Ok(v) = std::env::var("RUST_LOG") {
             cmd.env("RUST_LOG", v);
         }
         Proc::spawn(
             cmd,
-            "reflect",
+            "nutshell",
             tx.clone(),
             Line::Nutshell,
-            &dir.join("reflect.log"),
+            &dir.join("nutshell.log"),
         )
     });
     let role = match case.offerer {
@@ -178,7 +216,7 @@ fn run(case: Case) -> Outcome {
                     .map(|n| n.wait_exit(Duration::ZERO))
                     .unwrap_or_default();
                 panic!(
-                    "{name}: no report from the page ({e}); reflect stderr tail:\n{}\nartifacts in {}",
+                    "{name}: no report from the page ({e}); nutshell stderr tail:\n{}\nartifacts in {}",
                     tail(&err, 40),
                     dir.display()
                 );
@@ -234,10 +272,10 @@ fn run(case: Case) -> Outcome {
     let nutshell_stats = nutshell.as_mut().map(|n| {
         n.close_stdin();
         let (status, err) = n.wait_exit(Duration::from_secs(10));
-        eprintln!("{name}: reflect exited: {status:?}");
+        eprintln!("{name}: nutshell exited: {status:?}");
         last_json_line(&err).unwrap_or_else(|| {
             panic!(
-                "{name}: no stats line from reflect ({status:?}); stderr tail:\n{}",
+                "{name}: no stats line from nutshell ({status:?}); stderr tail:\n{}",
                 tail(&err, 40)
             )
         })
@@ -374,11 +412,28 @@ fn assert_browser_side(case: &Case, o: &Outcome) -> Negotiated {
     neg
 }
 
+/// RTP packets of `kind` that reflect says it received (its exit stats line).
+fn reflect_received(s: &Value, kind: &str) -> f64 {
+    num(&s["rtp_received"][kind])
+}
+
 fn interop(case: Case) -> Negotiated {
     let o = run(case);
     let neg = assert_browser_side(&case, &o);
     let s = o.nutshell_stats.as_ref().expect("nutshell ran");
     eprintln!("{}: nutshell stats {s}", case.name());
+    // Nutshell received the browser's media.
+    for kind in ["audio", "video"] {
+        let n = match case.peer {
+            Peer::Core => num(&s["rtp_received"][kind]),
+            Peer::Reflect => reflect_received(s, kind),
+        };
+        assert!(
+            n > 0.0,
+            "{}: nutshell received no {kind} RTP: {s}",
+            case.name()
+        );
+    }
     neg
 }
 
@@ -390,6 +445,7 @@ fn interop(case: Case) -> Negotiated {
 fn chromium_loop_selftest() {
     let case = Case {
         browser: Browser::Chromium,
+        peer: Peer::Core,
         offerer: Offerer::Loop,
         candidates: Candidates::Complete,
     };
@@ -402,6 +458,7 @@ fn chromium_loop_selftest() {
 fn firefox_loop_selftest() {
     let case = Case {
         browser: Browser::Firefox,
+        peer: Peer::Core,
         offerer: Offerer::Loop,
         candidates: Candidates::Complete,
     };
@@ -419,8 +476,9 @@ fn firefox_loop_selftest() {
 const SHA1_80: &str = "SRTP_AES128_CM_HMAC_SHA1_80";
 const GCM_128: &str = "SRTP_AEAD_AES_128_GCM";
 
-fn check(browser: Browser, offerer: Offerer, candidates: Candidates, srtp: &str) {
+fn check(peer: Peer, browser: Browser, offerer: Offerer, candidates: Candidates, srtp: &str) {
     let neg = interop(Case {
+        peer,
         browser,
         offerer,
         candidates,
@@ -435,134 +493,59 @@ fn check(browser: Browser, offerer: Offerer, candidates: Candidates, srtp: &str)
     );
 }
 
-#[test]
-#[ignore = "needs root, chromium, node and the reflect example"]
-fn chromium_offers_complete() {
-    check(
-        Browser::Chromium,
-        Offerer::Browser,
-        Candidates::Complete,
-        SHA1_80,
-    );
+/// One test per browser, offerer and way of sending candidates, against `reflect` (the
+/// runtime) and against the core driven by this binary (`core_peer`).
+macro_rules! cases {
+    ($($name:ident: $browser:ident, $offerer:ident, $candidates:ident, $srtp:ident;)*) => {
+        mod reflect {
+            use super::*;
+            $(
+                #[test]
+                #[ignore = "needs root, the browsers, node and the reflect example"]
+                fn $name() {
+                    check(Peer::Reflect, Browser::$browser, Offerer::$offerer, Candidates::$candidates, $srtp);
+                }
+            )*
+        }
+        mod core {
+            use super::*;
+            $(
+                #[test]
+                #[ignore = "needs root, the browsers and node"]
+                fn $name() {
+                    check(Peer::Core, Browser::$browser, Offerer::$offerer, Candidates::$candidates, $srtp);
+                }
+            )*
+        }
+    };
 }
 
-#[test]
-#[ignore = "needs root, chromium, node and the reflect example"]
-fn chromium_offers_trickle() {
-    check(
-        Browser::Chromium,
-        Offerer::Browser,
-        Candidates::Trickle,
-        SHA1_80,
-    );
+cases! {
+    chromium_offers_complete: Chromium, Browser, Complete, SHA1_80;
+    chromium_offers_trickle: Chromium, Browser, Trickle, SHA1_80;
+    chromium_offers_prflx: Chromium, Browser, Hidden, SHA1_80;
+    chromium_answers_complete: Chromium, Nutshell, Complete, GCM_128;
+    chromium_answers_trickle: Chromium, Nutshell, Trickle, GCM_128;
+    chromium_answers_prflx: Chromium, Nutshell, Hidden, GCM_128;
+    firefox_offers_complete: Firefox, Browser, Complete, GCM_128;
+    firefox_offers_trickle: Firefox, Browser, Trickle, GCM_128;
+    firefox_offers_prflx: Firefox, Browser, Hidden, GCM_128;
+    firefox_answers_complete: Firefox, Nutshell, Complete, GCM_128;
+    firefox_answers_trickle: Firefox, Nutshell, Trickle, GCM_128;
+    firefox_answers_prflx: Firefox, Nutshell, Hidden, GCM_128;
 }
 
+/// Not a test: the core peer, when a case runs this binary inside its namespace with
+/// `NUTSHELL_CORE_PEER` set (see [`core_peer`]). Without it, it returns at once.
 #[test]
-#[ignore = "needs root, chromium, node and the reflect example"]
-fn chromium_answers_complete() {
-    check(
-        Browser::Chromium,
-        Offerer::Nutshell,
-        Candidates::Complete,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, chromium, node and the reflect example"]
-fn chromium_answers_trickle() {
-    check(
-        Browser::Chromium,
-        Offerer::Nutshell,
-        Candidates::Trickle,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, firefox-esr, node and the reflect example"]
-fn firefox_offers_complete() {
-    check(
-        Browser::Firefox,
-        Offerer::Browser,
-        Candidates::Complete,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, firefox-esr, node and the reflect example"]
-fn firefox_offers_trickle() {
-    check(
-        Browser::Firefox,
-        Offerer::Browser,
-        Candidates::Trickle,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, firefox-esr, node and the reflect example"]
-fn firefox_answers_complete() {
-    check(
-        Browser::Firefox,
-        Offerer::Nutshell,
-        Candidates::Complete,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, firefox-esr, node and the reflect example"]
-fn firefox_answers_trickle() {
-    check(
-        Browser::Firefox,
-        Offerer::Nutshell,
-        Candidates::Trickle,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, chromium, node and the reflect example"]
-fn chromium_offers_prflx() {
-    check(
-        Browser::Chromium,
-        Offerer::Browser,
-        Candidates::Hidden,
-        SHA1_80,
-    );
-}
-
-#[test]
-#[ignore = "needs root, chromium, node and the reflect example"]
-fn chromium_answers_prflx() {
-    check(
-        Browser::Chromium,
-        Offerer::Nutshell,
-        Candidates::Hidden,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, firefox-esr, node and the reflect example"]
-fn firefox_offers_prflx() {
-    check(
-        Browser::Firefox,
-        Offerer::Browser,
-        Candidates::Hidden,
-        GCM_128,
-    );
-}
-
-#[test]
-#[ignore = "needs root, firefox-esr, node and the reflect example"]
-fn firefox_answers_prflx() {
-    check(
-        Browser::Firefox,
-        Offerer::Nutshell,
-        Candidates::Hidden,
-        GCM_128,
-    );
+#[ignore = "helper run by the core cases"]
+fn core_peer_helper() {
+    let Ok(mode) = std::env::var("NUTSHELL_CORE_PEER") else {
+        return;
+    };
+    let addr = std::env::var("NUTSHELL_CORE_ADDR")
+        .expect("NUTSHELL_CORE_ADDR")
+        .parse()
+        .expect("an IP address");
+    core_peer::run(addr, mode == "offer");
 }

@@ -1,0 +1,190 @@
+//! A second nutshell peer for the browser tests: the sans-IO core (`nutshell-peer`) driven
+//! by a plain blocking UDP loop, with the same line protocol and echo behavior as the
+//! runtime's `reflect` example. The tests run it (this test binary, re-executed inside the
+//! namespace) next to `reflect`, so that a failure can be told apart: the core or the
+//! runtime around it.
+//!
+//! Line protocol: stdin and stdout carry one JSON object a line, the browser's
+//! `JSON.stringify(pc.localDescription)` (`{"type":"offer"|"answer","sdp":…}`) and trickled
+//! candidates (`{"type":"candidate","candidate":RTCIceCandidateInit|null}`). Answering, it
+//! reads the offer and prints its answer with every candidate; offering (`offer` mode), it
+//! prints its offer and reads the answer. Every RTP packet received goes back to the sender
+//! on our transceiver of the same mid. It stops when stdin closes and prints its figures as
+//! one JSON line on stderr.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use peer::dtls::cert::Certificate;
+use peer::{MediaKind, PeerConfig, PeerConnection, PeerEvent, Protocol, Receive, SdpType};
+use serde_json::{Value, json};
+
+/// Runs the peer on `addr` until stdin closes. `offer`: we send the offer.
+pub fn run(addr: IpAddr, offer: bool) {
+    let cert = Certificate::generate().expect("certificate");
+    let start = Instant::now();
+    let config = PeerConfig {
+        seed: u64::from(std::process::id()),
+        wall_clock_at_start: std::time::SystemTime::now(),
+        ..PeerConfig::new(cert)
+    };
+    let mut pc = PeerConnection::new(config, start);
+    let sock = UdpSocket::bind(SocketAddr::new(addr, 0)).expect("bind");
+    let local = sock.local_addr().expect("local addr");
+    pc.add_local_socket(local).expect("add socket");
+
+    let (tx, lines) = mpsc::channel::<Option<String>>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if tx.send(Some(line)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(None);
+    });
+
+    if offer {
+        pc.add_track(MediaKind::Audio, "echo").expect("audio");
+        pc.add_track(MediaKind::Video, "echo").expect("video");
+        let sdp = pc.create_offer().expect("offer");
+        pc.set_local_description(SdpType::Offer, &sdp)
+            .expect("set offer");
+        let sdp = pc.local_description().expect("local description");
+        println!("{}", json!({"type": "offer", "sdp": sdp}));
+    }
+
+    let mut received: BTreeMap<String, u64> = BTreeMap::new();
+    let mut echoed = 0u64;
+    let mut echo_errors = 0u64;
+    let mut kinds: BTreeMap<String, &'static str> = BTreeMap::new();
+    let mut events = Vec::new();
+    let mut buf = vec![0u8; 2048];
+    'run: loop {
+        loop {
+            match lines.try_recv() {
+                Ok(Some(line)) => {
+                    let msg: Value = serde_json::from_str(&line).expect("JSON line");
+                    match msg["type"].as_str() {
+                        Some("offer") => {
+                            let sdp = msg["sdp"].as_str().expect("sdp");
+                            pc.set_remote_description(SdpType::Offer, sdp)
+                                .expect("set offer");
+                            pc.add_track(MediaKind::Audio, "echo").expect("audio");
+                            pc.add_track(MediaKind::Video, "echo").expect("video");
+                            let sdp = pc.create_answer().expect("answer");
+                            pc.set_local_description(SdpType::Answer, &sdp)
+                                .expect("set answer");
+                            let sdp = pc.local_description().expect("local description");
+                            println!("{}", json!({"type": "answer", "sdp": sdp}));
+                        }
+                        Some("answer") => {
+                            let sdp = msg["sdp"].as_str().expect("sdp");
+                            pc.set_remote_description(SdpType::Answer, sdp)
+                                .expect("set answer");
+                        }
+                        Some("candidate") => {
+                            let c = &msg["candidate"];
+                            let text = c["candidate"].as_str().unwrap_or("");
+                            let mline = c["sdpMLineIndex"].as_u64().map(|i| i as u16);
+                            if let Err(e) = pc.add_ice_candidate(text, c["sdpMid"].as_str(), mline)
+                            {
+                                events.push(format!("add_ice_candidate {text:?}: {e}"));
+                            }
+                        }
+                        other => events.push(format!("unknown message {other:?}")),
+                    }
+                }
+                Ok(None) | Err(mpsc::TryRecvError::Disconnected) => break 'run,
+                Err(mpsc::TryRecvError::Empty) => break,
+            }
+        }
+        // Drain: transmits, events, then wait for a datagram until the next timeout.
+        while let Some(t) = pc.poll_transmit() {
+            let _ = sock.send_to(&t.contents, t.destination);
+        }
+        while let Some(e) = pc.poll_event() {
+            match e {
+                PeerEvent::Rtp(p) => {
+                    *received.entry(p.mid.clone()).or_default() += 1;
+                    match pc.track_by_mid(&p.mid) {
+                        Some(track) => match pc.write_rtp(track, &p.packet) {
+                            Ok(()) => echoed += 1,
+                            Err(_) => echo_errors += 1,
+                        },
+                        None => echo_errors += 1,
+                    }
+                }
+                PeerEvent::KeyframeRequested { mid } => {
+                    // The browser wants a key frame of what we echo: ask it for one.
+                    let _ = pc.request_keyframe(&mid);
+                }
+                PeerEvent::Track(info) => {
+                    let kind = match info.kind {
+                        MediaKind::Audio => "audio",
+                        MediaKind::Video => "video",
+                    };
+                    kinds.insert(info.mid.clone(), kind);
+                    events.push(format!("{:.3} track {} {kind}", secs(start), info.mid));
+                }
+                PeerEvent::Frame { .. } => {}
+                other => events.push(format!("{:.3} {other:?}", secs(start))),
+            }
+        }
+        while let Some(t) = pc.poll_transmit() {
+            let _ = sock.send_to(&t.contents, t.destination);
+        }
+        let now = Instant::now();
+        let wait = pc
+            .poll_timeout()
+            .map_or(Duration::from_millis(20), |t| {
+                t.saturating_duration_since(now)
+            })
+            .clamp(Duration::from_millis(1), Duration::from_millis(20));
+        sock.set_read_timeout(Some(wait)).expect("read timeout");
+        if let Ok((n, source)) = sock.recv_from(&mut buf) {
+            pc.handle_receive(
+                Instant::now(),
+                Receive {
+                    protocol: Protocol::Udp,
+                    source,
+                    destination: local,
+                    contents: &buf[..n],
+                },
+            );
+        }
+        let now = Instant::now();
+        if pc.poll_timeout().is_some_and(|t| t <= now) {
+            pc.handle_timeout(now);
+        }
+    }
+    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
+    for (mid, n) in &received {
+        *by_kind
+            .entry(kinds.get(mid).copied().unwrap_or("unknown"))
+            .or_default() += n;
+    }
+    let stats = pc.stats();
+    eprintln!(
+        "{}",
+        json!({
+            "rtp_received": by_kind,
+            "rtp_echoed": echoed,
+            "echo_errors": echo_errors,
+            "connection_state": format!("{:?}", pc.connection_state()),
+            "srtp_profile": stats.srtp_profile,
+            "dtls_cipher": stats.dtls_cipher,
+            "selected_pair": stats.selected_pair.map(|(l, r)| format!("{l} -> {r}")),
+            "srtp_failures": stats.srtp_failures,
+            "dropped": stats.dropped,
+            "events": events,
+            "stats": format!("{stats:?}"),
+        })
+    );
+}
+
+fn secs(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
