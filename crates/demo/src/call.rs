@@ -513,7 +513,14 @@ impl Call {
                     ),
                 );
                 let echo = if self.opts.echo {
-                    self.locals.iter().find(|l| l.kind() == t.kind()).cloned()
+                    // The local track on the same transceiver (mid), else one of the kind.
+                    let mut found = None;
+                    for l in &self.locals {
+                        if l.mid().await.ok().flatten().as_deref() == Some(t.mid()) {
+                            found = Some(l.clone());
+                        }
+                    }
+                    found.or_else(|| self.locals.iter().find(|l| l.kind() == t.kind()).cloned())
                 } else {
                     None
                 };
