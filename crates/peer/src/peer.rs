@@ -930,6 +930,11 @@ impl PeerConnection {
         cfg.remote_fingerprints = self.remote_fingerprints.clone();
         cfg.srtp_profiles = self.config.srtp_profiles.clone();
         cfg.mtu = self.config.mtu;
+        // No HelloVerifyRequest (as browsers): DTLS is only accepted from 5-tuples ICE has
+        // validated, which already proves the client's return routability (the cookie's
+        // purpose, RFC 6347 §4.2.1), and a client that changes its ClientHello after the
+        // cookie exchange (str0m's hybrid DTLS 1.3/1.2 client) would never get past it.
+        cfg.cookie_exchange = false;
         let mut d = Dtls::new(cfg, self.now);
         for early in std::mem::take(&mut self.early_dtls) {
             d.handle_receive(self.now, &early);
