@@ -127,3 +127,42 @@ async fn misuse_is_an_error() {
         Err(Error::InvalidIceServer(_))
     ));
 }
+
+/// With a STUN server (nutshell-relay on loopback) configured, gathering queries it and
+/// completes; the peers still connect. (On loopback the server-reflexive address equals the
+/// host candidate, so ICE drops it as redundant, RFC 8445 §5.1.3.)
+#[tokio::test]
+async fn stun_server_on_loopback() {
+    let server = relay::server::Server::bind(relay::server::Config {
+        listen: vec!["127.0.0.1:0".parse().unwrap()],
+        ..relay::server::Config::default()
+    })
+    .await
+    .unwrap();
+    let stun = server.udp_addrs()[0];
+    let task = tokio::spawn(server.run());
+    let with_stun = RtcConfiguration {
+        ice_servers: vec![format!("stun:{stun}")],
+        ..config()
+    };
+    let mut a = Peer::new(with_stun.clone());
+    let mut b = Peer::new(with_stun);
+    a.pc.add_track(MediaKind::Audio, "a").await.unwrap();
+    let offer = a.pc.create_offer().await.unwrap();
+    a.pc.set_local_description(offer).await.unwrap();
+    assert!(a.pc.gathering_complete(LIMIT).await.unwrap());
+    let local = a.pc.local_description().await.unwrap().unwrap();
+    assert!(local.sdp.contains("a=end-of-candidates"));
+    b.pc.set_remote_description(local).await.unwrap();
+    let answer = b.pc.create_answer().await.unwrap();
+    b.pc.set_local_description(answer).await.unwrap();
+    assert!(b.pc.gathering_complete(LIMIT).await.unwrap());
+    let answer = b.pc.local_description().await.unwrap().unwrap();
+    a.pc.set_remote_description(answer).await.unwrap();
+    a.wait_state(ConnectionState::Connected, LIMIT).await;
+    b.wait_state(ConnectionState::Connected, LIMIT).await;
+    // The server answered: one response more than our connectivity checks got.
+    let ice = a.pc.stats().await.unwrap().peer.ice;
+    assert!(ice.responses_received > 0, "{ice:?}");
+    task.abort();
+}
