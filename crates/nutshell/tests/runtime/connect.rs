@@ -166,3 +166,22 @@ async fn stun_server_on_loopback() {
     assert!(ice.responses_received > 0, "{ice:?}");
     task.abort();
 }
+
+/// As a signaling app usually does it: the descriptions keep their candidates and every
+/// `IceCandidate` event is trickled too (so each candidate arrives twice).
+#[tokio::test]
+async fn trickle_on_top_of_full_descriptions() {
+    let mut a = Peer::new(config());
+    let mut b = Peer::new(config());
+    let audio = a.pc.add_track(MediaKind::Audio, "a").await.unwrap();
+    negotiate(&mut a, &mut b, false).await;
+    trickle_all(&mut a, &mut b).await;
+    a.wait_state(ConnectionState::Connected, LIMIT).await;
+    b.wait_state(ConnectionState::Connected, LIMIT).await;
+    let w = spawn_writer(Some(audio), None);
+    let mut t = b.next_track().await;
+    read_frames(&mut t, 5, LIMIT).await;
+    w.abort();
+    let ice = a.pc.stats().await.unwrap().peer.ice;
+    assert_eq!(ice.remote_candidates, 1, "{ice:?}");
+}
