@@ -17,12 +17,16 @@ USAGE:
                   [--interfaces loopback|all|ADDR,...] [--seconds S] [--diagram FILE]
         one client against a signaling server (nutshell-signal): A offers and sends
         synthetic media, B answers and echoes every track it receives (e.g. a browser's)
+    nutshell-demo --serve ADDR
+        the signaling server with the browser demo page (http://ADDR/, ws://ADDR/ws) and a
+        STUN server on udp ADDR, for browsers and --role clients; runs until Ctrl-C
 
 OPTIONS:
     --seconds S        seconds of media after connecting (default 3)
     --diagram FILE     write this run as a Mermaid sequence diagram to FILE, and as SVG
                        next to it (FILE with the extension .svg)
     --room NAME        signaling room (default demo)
+    --serve ADDR       serve signaling, the page and STUN on ADDR (e.g. 127.0.0.1:8080)
     --role a|b         run one client only
     --signal URL       the signaling server's WebSocket URL (with --role)
     --stun HOST:PORT   STUN server for server-reflexive candidates (with --role)
@@ -36,6 +40,11 @@ OPTIONS:
 pub enum Mode {
     /// Everything in this process.
     Local,
+    /// The signaling server (with the page) and a STUN server, for browsers and roles.
+    Serve {
+        /// TCP address of the signaling server and UDP address of the STUN server.
+        addr: std::net::SocketAddr,
+    },
     /// One client.
     Role {
         /// A or B.
@@ -71,6 +80,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
     let mut signal_url = None;
     let mut stun = None;
     let mut interfaces = Interfaces::LoopbackOnly;
+    let mut serve = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -94,6 +104,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
                     _ => return Err(format!("invalid --role {v:?} (a or b)")),
                 });
             }
+            "--serve" => {
+                let v = value("--serve")?;
+                serve = Some(
+                    v.parse::<std::net::SocketAddr>()
+                        .map_err(|_| format!("invalid --serve {v:?} (HOST:PORT)"))?,
+                );
+            }
             "--signal" => signal_url = Some(value("--signal")?),
             "--stun" => {
                 let v = value("--stun")?;
@@ -108,6 +125,17 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    if let Some(addr) = serve {
+        if role.is_some() || signal_url.is_some() {
+            return Err("--serve goes without --role and --signal".into());
+        }
+        return Ok(Some(Options {
+            mode: Mode::Serve { addr },
+            seconds,
+            diagram,
+            room,
+        }));
     }
     let mode = match (role, signal_url) {
         (Some(me), Some(signal_url)) => Mode::Role {
@@ -169,9 +197,11 @@ mod tests {
                 assert_eq!(stun.as_deref(), Some("h:3478"));
                 assert_eq!(interfaces, Interfaces::All);
             }
-            Mode::Local => panic!("local"),
+            _ => panic!("not a role"),
         }
         assert!(p(&["--help"]).unwrap().is_none());
+        let o = p(&["--serve", "127.0.0.1:8080"]).unwrap().unwrap();
+        assert!(matches!(o.mode, Mode::Serve { .. }));
     }
 
     #[test]
@@ -182,5 +212,7 @@ mod tests {
         assert!(p(&["--seconds"]).is_err());
         assert!(p(&["--bogus"]).is_err());
         assert!(p(&["--interfaces", "all"]).is_err());
+        assert!(p(&["--serve", "nope"]).is_err());
+        assert!(p(&["--serve", "127.0.0.1:1", "--role", "a", "--signal", "x"]).is_err());
     }
 }

@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         match &opts.mode {
             Mode::Local => run_local(&opts).await,
             Mode::Role { .. } => run_role(&opts).await,
+            Mode::Serve { addr } => serve(*addr).await,
         }
     });
     match result {
@@ -188,6 +189,37 @@ fn summary_local(a: &PeerReport, b: &PeerReport) -> bool {
          own host address, and ICE drops a srflx candidate equal to its base, RFC 8445 §5.1.3)"
     );
     both
+}
+
+/// The signaling server (and page) and the STUN server, until Ctrl-C.
+async fn serve(addr: SocketAddr) -> Result<(), String> {
+    let trace = Trace::new(false);
+    let server = signal::Server::bind(signal::Config {
+        listen: addr,
+        ..signal::Config::default()
+    })
+    .await
+    .map_err(|e| format!("signaling server on {addr}: {e}"))?;
+    let local = server.local_addr();
+    let url = server.url();
+    let server = server.spawn();
+    let (stun_addr, stun_task) = stun::start(local, trace.clone())
+        .await
+        .map_err(|e| format!("STUN server on udp {local}: {e}"))?;
+    let stun_task = tokio::spawn(stun_task);
+    println!("browser demo page: http://{local}/?room=demo");
+    println!("signaling:         {url}");
+    println!("STUN:              udp {stun_addr}");
+    println!(
+        "answer calls with: nutshell-demo --role b --signal {url} --room demo --interfaces all\n\
+         (browsers gather no loopback candidates: the nutshell peer must share a real interface)\n"
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    stun_task.abort();
+    server.shutdown().await;
+    Ok(())
 }
 
 /// One client against a signaling server elsewhere.

@@ -178,3 +178,319 @@ fn roles_as_two_processes() {
     let _ = std::fs::remove_file(&diagram);
     let _ = std::fs::remove_file(diagram.with_extension("svg"));
 }
+
+// ----- the browser demo page in headless Chromium ----------------------------------------
+//
+// Chromium gathers no loopback candidates, so these tests run everything inside a network
+// namespace they create (`lo` plus a veth pair whose two ends both stay inside), as the
+// browser interop tests do: nothing can leave it. They need root (`ip netns`) and
+// `/usr/lib/chromium/chromium`, hence `#[ignore]`:
+//     cargo test -p nutshell-demo -- --ignored
+
+const CHROMIUM: &str = "/usr/lib/chromium/chromium";
+
+/// A throwaway namespace with `lo` and `v0` (10.77.N.1) ⇄ `v1` (10.77.N.2), deleted on drop.
+struct Netns {
+    name: String,
+    v1: String,
+}
+
+fn ip(args: &[&str]) {
+    let st = Command::new("ip").args(args).status().expect("run ip");
+    assert!(st.success(), "ip {args:?} failed (these tests need root)");
+}
+
+impl Netns {
+    fn new(tag: &str, subnet: u8) -> Netns {
+        let name = format!("nutshell-demo-{tag}-{}", std::process::id());
+        ip(&["netns", "add", &name]);
+        let ns = Netns {
+            v1: format!("10.77.{subnet}.2"),
+            name,
+        };
+        let n = ns.name.as_str();
+        ip(&["-n", n, "link", "set", "lo", "up"]);
+        ip(&[
+            "-n", n, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
+        ]);
+        ip(&[
+            "-n",
+            n,
+            "addr",
+            "add",
+            &format!("10.77.{subnet}.1/24"),
+            "dev",
+            "v0",
+        ]);
+        ip(&[
+            "-n",
+            n,
+            "addr",
+            "add",
+            &format!("{}/24", ns.v1),
+            "dev",
+            "v1",
+        ]);
+        ip(&["-n", n, "link", "set", "v0", "up"]);
+        ip(&["-n", n, "link", "set", "v1", "up"]);
+        ns
+    }
+
+    /// Starts `program args` inside the namespace in its own process group, with stdout and
+    /// stderr in files named after `label`.
+    fn spawn(&self, label: &str, program: &str, args: &[String]) -> Proc {
+        let out = temp(&format!("{label}.out"));
+        let err = temp(&format!("{label}.err"));
+        // `setsid` (not a process group leader here, so it does not fork) makes the child the
+        // leader of a new session and process group whose id is the child's pid.
+        let child = Command::new("setsid")
+            .args(["ip", "netns", "exec", &self.name, program])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("out file"))
+            .stderr(std::fs::File::create(&err).expect("err file"))
+            .spawn()
+            .expect("spawn in the namespace");
+        Proc {
+            child,
+            out,
+            err,
+            reaped: false,
+        }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// A child leading its own process group, killed with its group on drop.
+struct Proc {
+    child: Child,
+    out: PathBuf,
+    err: PathBuf,
+    /// Once waited for, its pid may be reused: never signal it again.
+    reaped: bool,
+}
+
+impl Proc {
+    /// Kills the child's process group (the browser's helpers with it), after checking that
+    /// the group is the child's own: `kill -s KILL -- -PGID`, the `--` being essential (a
+    /// negative number taken for an option can end up meaning every process).
+    fn kill_group(&mut self) {
+        if self.reaped {
+            return;
+        }
+        let pid = self.child.id();
+        let pgid = Command::new("ps")
+            .args(["-o", "pgid=", "-p", &pid.to_string()])
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+            });
+        if pid > 1 && pgid == Some(pid) {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
+                .status();
+        } else {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+        self.reaped = true;
+    }
+
+    fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    /// Waits for the exit at most `limit`.
+    fn wait(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                self.reaped = true;
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill_group();
+    }
+}
+
+fn chromium(ns: &Netns, label: &str, url: &str) -> Proc {
+    let profile = temp(&format!("{label}-profile"));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).expect("profile dir");
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-proxy-server",
+        "--mute-audio",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+        "--enable-logging=stderr",
+        "--v=0",
+    ];
+    let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    v.push(format!("--user-data-dir={}", profile.display()));
+    v.push(url.to_string());
+    ns.spawn(label, CHROMIUM, &v)
+}
+
+/// Bytes received per kind from the page's last `nutshell-demo stats {...}` console line
+/// whose connection is `connected`: (audio, video).
+fn page_received(stderr: &str) -> Option<(u64, u64)> {
+    let line = stderr.lines().rev().find(|l| {
+        l.contains("nutshell-demo stats ") && l.contains(r#""connection":"connected""#)
+    })?;
+    let received = line.split(r#""received":{"#).nth(1)?.split('}').next()?;
+    let number = |key: &str| -> u64 {
+        received
+            .split(&format!(r#""{key}":"#))
+            .nth(1)
+            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    Some((number("audio"), number("video")))
+}
+
+/// Waits until the page has received audio and video, at most `limit`.
+fn wait_for_media(browser: &Proc, limit: Duration) -> Option<(u64, u64)> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some((a, v)) = page_received(&browser.stderr())
+            && a > 0
+            && v > 0
+        {
+            return Some((a, v));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+fn serve(ns: &Netns, label: &str) -> Proc {
+    let server = ns.spawn(label, BIN, &["--serve".into(), "127.0.0.1:8000".into()]);
+    std::thread::sleep(Duration::from_millis(500));
+    server
+}
+
+#[test]
+#[ignore = "needs root (ip netns) and Chromium"]
+fn browser_calls_nutshell_which_echoes() {
+    let ns = Netns::new("echo", 231);
+    let _server = serve(&ns, "echo-serve");
+    let mut b = ns.spawn(
+        "echo-b",
+        BIN,
+        &[
+            "--role",
+            "b",
+            "--signal",
+            "ws://127.0.0.1:8000/ws",
+            "--room",
+            "echo",
+            "--interfaces",
+            &ns.v1,
+        ]
+        .map(String::from),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let mut browser = chromium(
+        &ns,
+        "echo-chromium",
+        "http://127.0.0.1:8000/?room=echo&auto=call&verbose=1",
+    );
+    let got = wait_for_media(&browser, Duration::from_secs(30));
+    browser.kill_group();
+    let status = b.wait(Duration::from_secs(10));
+    let report = format!(
+        "B stdout:\n{}\nB stderr:\n{}\nbrowser:\n{}",
+        b.stdout(),
+        b.stderr(),
+        browser
+            .stderr()
+            .lines()
+            .filter(|l| l.contains("nutshell-demo"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(got.is_some(), "the page received no echo\n{report}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "B did not exit cleanly\n{report}"
+    );
+    let out = b.stdout();
+    for needle in [
+        "signal → B  offer from A",
+        "B: on_track audio",
+        "B: on_track video",
+        "B: connection Connected",
+        "A → B  first SRTP packet: video",
+        "media: both ways",
+    ] {
+        assert!(out.contains(needle), "B lacks {needle:?}\n{report}");
+    }
+}
+
+#[test]
+#[ignore = "needs root (ip netns) and Chromium"]
+fn browser_tab_calls_browser_tab() {
+    let ns = Netns::new("tabs", 232);
+    let _server = serve(&ns, "tabs-serve");
+    let callee = chromium(
+        &ns,
+        "tabs-callee",
+        "http://127.0.0.1:8000/?room=tabs&verbose=1",
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let caller = chromium(
+        &ns,
+        "tabs-caller",
+        "http://127.0.0.1:8000/?room=tabs&auto=call&verbose=1",
+    );
+    let a = wait_for_media(&caller, Duration::from_secs(30));
+    let b = wait_for_media(&callee, Duration::from_secs(5));
+    let page = |p: &Proc| {
+        p.stderr()
+            .lines()
+            .filter(|l| l.contains("nutshell-demo"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        a.is_some() && b.is_some(),
+        "caller:\n{}\ncallee:\n{}",
+        page(&caller),
+        page(&callee)
+    );
+}

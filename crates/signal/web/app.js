@@ -339,8 +339,16 @@ async function showStats() {
   });
   $("transport").textContent = text;
   if (params.has("verbose")) {
-    const streams = Array.from(body.rows).map((r) => Array.from(r.cells).map((c) => c.textContent).join(" ")).join("; ");
-    console.log("nutshell-demo stats: " + streams + " | " + text.replace(/\n/g, " | "));
+    // One JSON line per second on the console, for scripted runs (headless browsers).
+    const summary = { connection: pc.connectionState, ice: pc.iceConnectionState, sent: {}, received: {} };
+    for (const r of rows) {
+      const side = r.type === "outbound-rtp" ? summary.sent : summary.received;
+      side[r.kind] = (side[r.kind] || 0) + ((r.type === "outbound-rtp" ? r.bytesSent : r.bytesReceived) || 0);
+    }
+    report.forEach((t) => {
+      if (t.type === "transport") { summary.dtlsCipher = t.dtlsCipher; summary.srtpCipher = t.srtpCipher; }
+    });
+    console.log("nutshell-demo stats " + JSON.stringify(summary));
   }
 }
 
