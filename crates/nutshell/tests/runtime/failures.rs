@@ -124,3 +124,50 @@ async fn silent_peer_detected_by_consent() {
         "{disconnected:?} {failed:?}"
     );
 }
+
+/// Garbage from a stranger (every first-byte class, truncated and oversized datagrams) is
+/// dropped and counted; the connection carries on.
+#[tokio::test]
+async fn garbage_datagrams_are_dropped() {
+    let mut a = Peer::new(config());
+    let mut b = Peer::new(config());
+    let audio = a.pc.add_track(MediaKind::Audio, "a").await.unwrap();
+    negotiate(&mut a, &mut b, false).await;
+    b.wait_state(ConnectionState::Connected, LIMIT).await;
+    let target = b.pc.stats().await.unwrap().local_addrs[0];
+    let stranger = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut x: u32 = 0x9e37_79b9;
+    for i in 0..600usize {
+        let len = [0, 1, 12, 20, 100, 1200, 4000][i % 7];
+        let mut d: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        if let Some(first) = d.first_mut() {
+            *first = [0u8, 1, 22, 23, 128, 144, 200, 255][i % 8];
+        }
+        stranger.send_to(&d, target).await.unwrap();
+    }
+    let w = spawn_writer(Some(audio), None);
+    let mut t = b.next_track().await;
+    read_frames(&mut t, 5, LIMIT).await;
+    w.abort();
+    let stats = b.pc.stats().await.unwrap();
+    assert!(stats.peer.dropped + stats.peer.ice.unmatched + stats.peer.ice.malformed > 0);
+    assert_eq!(
+        b.pc.connection_state().await.unwrap(),
+        ConnectionState::Connected
+    );
+}
+
+#[test]
+fn new_outside_a_runtime_is_an_error() {
+    assert_eq!(
+        RtcPeerConnection::new(config()).unwrap_err(),
+        Error::NoRuntime
+    );
+}
