@@ -18,19 +18,33 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use peer::dtls::SrtpProfile;
 use peer::dtls::cert::Certificate;
 use peer::{MediaKind, PeerConfig, PeerConnection, PeerEvent, Protocol, Receive, SdpType};
 use serde_json::{Value, json};
 
-/// Runs the peer on `addr` until stdin closes. `offer`: we send the offer.
-pub fn run(addr: IpAddr, offer: bool) {
+/// Runs the peer on `addr` until stdin closes. `offer`: we send the offer. `profiles`: the
+/// SRTP profiles we allow, comma-separated RFC names without `SRTP_` (empty: the default).
+pub fn run(addr: IpAddr, offer: bool, profiles: &str) {
     let cert = Certificate::generate().expect("certificate");
     let start = Instant::now();
-    let config = PeerConfig {
+    let mut config = PeerConfig {
         seed: u64::from(std::process::id()),
         wall_clock_at_start: std::time::SystemTime::now(),
         ..PeerConfig::new(cert)
     };
+    if !profiles.is_empty() {
+        config.srtp_profiles = profiles
+            .split(',')
+            .map(|p| match p {
+                "AEAD_AES_128_GCM" => SrtpProfile::AeadAes128Gcm,
+                "AEAD_AES_256_GCM" => SrtpProfile::AeadAes256Gcm,
+                "SHA1_80" => SrtpProfile::Aes128CmHmacSha1_80,
+                "SHA1_32" => SrtpProfile::Aes128CmHmacSha1_32,
+                other => panic!("unknown SRTP profile {other}"),
+            })
+            .collect();
+    }
     let mut pc = PeerConnection::new(config, start);
     let sock = UdpSocket::bind(SocketAddr::new(addr, 0)).expect("bind");
     let local = sock.local_addr().expect("local addr");
