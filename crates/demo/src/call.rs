@@ -468,7 +468,7 @@ impl Call {
                     );
                     if let (true, Some((l, r))) = (up, st.peer.selected_pair) {
                         text.push_str(&format!(
-                            ": selected pair {l} ⇄ {r} ({} checks sent, {} received)",
+                            ": selected pair {l} ⇄ {r} (checks: {} sent, {} received)",
                             st.peer.ice.checks_sent, st.peer.ice.checks_received
                         ));
                     }

@@ -81,7 +81,7 @@ async fn run_local(opts: &Options) -> Result<(), String> {
     .spawn();
     let url = server.url().to_string();
     trace.note(Actor::Signal, format!("signaling server at {url}"));
-    let (stun_addr, stun_task) = stun::start(loopback, trace.clone())
+    let (stun_addr, stun_task) = stun::start(loopback, trace.clone(), Duration::from_millis(200))
         .await
         .map_err(|e| format!("STUN server: {e}"))?;
     let stun_task = tokio::spawn(stun_task);
@@ -203,7 +203,7 @@ async fn serve(addr: SocketAddr) -> Result<(), String> {
     let local = server.local_addr();
     let url = server.url();
     let server = server.spawn();
-    let (stun_addr, stun_task) = stun::start(local, trace.clone())
+    let (stun_addr, stun_task) = stun::start(local, trace.clone(), Duration::ZERO)
         .await
         .map_err(|e| format!("STUN server on udp {local}: {e}"))?;
     let stun_task = tokio::spawn(stun_task);

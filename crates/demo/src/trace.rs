@@ -187,7 +187,7 @@ pub fn ms(d: Duration) -> String {
 
 fn format_line(at: Duration, step: &Step) -> String {
     let t = format!("{:>8} ms", ms(at));
-    match step {
+    let line = match step {
         Step::Sent {
             from, kind, detail, ..
         } => format!("{t}  {} → signal  {kind} {detail}", from.name()),
@@ -216,7 +216,8 @@ fn format_line(at: Duration, step: &Step) -> String {
             format!("{t}  {} → {}  {text}", from.name(), to.name())
         }
         Step::Note { actor, text } => format!("{t}  {}: {text}", actor.name()),
-    }
+    };
+    line.trim_end().to_string()
 }
 
 /// Mermaid text: escapes what would end a message (`;`, `#`) and line breaks.
@@ -374,6 +375,14 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Left edge and width of a note box over the lifelines `lo..=hi`: wide enough for the text
+/// (about 6.2 px per character at 11 px), centred, and kept right of the time column.
+fn note_box(lo: usize, hi: usize, text: &str) -> (usize, usize) {
+    let w = (hi - lo + 240).max(text.chars().count() * 62 / 10 + 16);
+    let x0 = ((lo + hi) / 2).saturating_sub(w / 2).max(76);
+    (x0, w)
+}
+
 /// The same rows as a plain SVG sequence diagram: one lifeline per participant, one row per
 /// step, times in the left margin.
 pub fn svg(records: &[Record]) -> String {
@@ -384,7 +393,16 @@ pub fn svg(records: &[Record]) -> String {
     let parts = participants(records);
     let rows = rows(records);
     let x_of = |a: Actor| LEFT + COL / 2 + COL * parts.iter().position(|p| *p == a).unwrap_or(0);
-    let width = LEFT + COL * parts.len().max(1) + 20;
+    let mut width = LEFT + COL * parts.len().max(1) + 20;
+    for row in &rows {
+        if let Row::Note { over, text, .. } = row {
+            let xs: Vec<usize> = over.iter().map(|a| x_of(*a)).collect();
+            let lo = xs.iter().copied().min().unwrap_or(LEFT);
+            let hi = xs.iter().copied().max().unwrap_or(LEFT);
+            let (x0, w) = note_box(lo, hi, text.trim());
+            width = width.max(x0 + w + 10);
+        }
+    }
     let height = TOP + ROW * (rows.len() + 1) + 20;
     let mut s = String::new();
     let _ = writeln!(
@@ -428,14 +446,13 @@ pub fn svg(records: &[Record]) -> String {
                 let xs: Vec<usize> = over.iter().map(|a| x_of(*a)).collect();
                 let lo = xs.iter().copied().min().unwrap_or(LEFT);
                 let hi = xs.iter().copied().max().unwrap_or(LEFT);
+                let (x0, w) = note_box(lo, hi, text.trim());
                 let _ = writeln!(
                     s,
-                    r##"<text x="4" y="{y}" fill="#666">{} ms</text><rect x="{}" y="{}" width="{}" height="18" fill="#ffc" stroke="#aa8"/><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+                    r##"<text x="4" y="{y}" fill="#666">{} ms</text><rect x="{x0}" y="{}" width="{w}" height="18" fill="#ffc" stroke="#aa8"/><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
                     ms(*at),
-                    lo.saturating_sub(COL / 2 - 10),
                     y - 13,
-                    hi - lo + COL - 20,
-                    (lo + hi) / 2,
+                    x0 + w / 2,
                     y,
                     xml(text.trim())
                 );
