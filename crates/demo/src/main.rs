@@ -191,7 +191,7 @@ fn summary_local(a: &PeerReport, b: &PeerReport) -> bool {
     both
 }
 
-/// The signaling server (and page) and the STUN server, until Ctrl-C.
+/// The signaling server (and page) and the STUN server, until Ctrl-C or SIGTERM.
 async fn serve(addr: SocketAddr) -> Result<(), String> {
     let trace = Trace::new(false);
     let server = signal::Server::bind(signal::Config {
@@ -214,12 +214,26 @@ async fn serve(addr: SocketAddr) -> Result<(), String> {
         "answer calls with: nutshell-demo --role b --signal {url} --room demo --interfaces all\n\
          (browsers gather no loopback candidates: the nutshell peer must share a real interface)\n"
     );
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    shutdown_signal().await;
     stun_task.abort();
     server.shutdown().await;
     Ok(())
+}
+
+/// Resolves on Ctrl-C, or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// One client against a signaling server elsewhere.

@@ -179,6 +179,61 @@ fn roles_as_two_processes() {
     let _ = std::fs::remove_file(diagram.with_extension("svg"));
 }
 
+#[test]
+fn serve_mode_serves_the_page_and_stun_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(BIN)
+        .args(["--serve", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the demo");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    // "browser demo page: http://127.0.0.1:PORT/?room=demo"
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .expect("an address")
+        .to_string();
+    let addr: std::net::SocketAddr = addr.parse().expect("a socket address");
+
+    let mut tcp = std::net::TcpStream::connect(addr).expect("connect");
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut page = String::new();
+    let _ = tcp.read_to_string(&mut page);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("nutshell demo call") && page.contains("/app.js"),
+        "{page}"
+    );
+
+    // A STUN Binding request (RFC 8489 header, no attributes) gets a success response.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    udp.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut req = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+    req.extend_from_slice(&[7; 12]);
+    udp.send_to(&req, addr).expect("send");
+    let mut buf = [0u8; 512];
+    let (n, _) = udp.recv_from(&mut buf).expect("a STUN response");
+    assert!(
+        n >= 20 && buf[0] == 0x01 && buf[1] == 0x01,
+        "{:?}",
+        &buf[..n]
+    );
+
+    let st = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let out = wait(child, Duration::from_secs(10));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 // ----- the browser demo page in headless Chromium ----------------------------------------
 //
 // Chromium gathers no loopback candidates, so these tests run everything inside a network
