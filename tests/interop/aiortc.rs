@@ -306,6 +306,12 @@ fn normalize(name: &str) -> String {
 }
 
 fn run(nutshell_offers: bool, video: Video) {
+    run_with(nutshell_offers, video, false);
+}
+
+/// `rsa`: aiortc's DTLS certificate is RSA 2048 (it must then be the DTLS client: nutshell
+/// offers only ECDHE_ECDSA suites, so an RSA server certificate cannot be used).
+fn run_with(nutshell_offers: bool, video: Video, rsa: bool) {
     // One case at a time: aiortc encodes and decodes video in Python on two shared cores.
     static SERIAL: Mutex<()> = Mutex::new(());
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -313,7 +319,7 @@ fn run(nutshell_offers: bool, video: Video) {
     check_aiortc(&python);
     let reflect = reflect_binary();
     let case = format!(
-        "{}-{}",
+        "{}-{}{}",
         if nutshell_offers {
             "nutshell-offers"
         } else {
@@ -322,7 +328,8 @@ fn run(nutshell_offers: bool, video: Video) {
         match video {
             Video::Vp8 => "vp8",
             Video::H264 => "h264",
-        }
+        },
+        if rsa { "-rsa" } else { "" }
     );
     let dir = target_dir().0.join("tmp/interop-aiortc").join(&case);
     std::fs::create_dir_all(&dir).expect("log dir");
@@ -350,6 +357,9 @@ fn run(nutshell_offers: bool, video: Video) {
                 Video::H264 => "H264",
             },
         ]);
+    if rsa {
+        ai_cmd.arg("--rsa");
+    }
     let mut nut = Proc::spawn(nut_cmd, "reflect", &dir);
     let mut ai = Proc::spawn(ai_cmd, "aiortc", &dir);
 
@@ -410,6 +420,11 @@ fn run(nutshell_offers: bool, video: Video) {
         "{case}"
     );
     assert_eq!(report["dtls_version"], "DTLSv1.2", "{case}");
+    assert_eq!(
+        report["certificate"],
+        if rsa { "rsa" } else { "ec" },
+        "{case}: aiortc's certificate"
+    );
     let want_codec = match video {
         Video::Vp8 => "video/VP8",
         Video::H264 => "video/H264",
@@ -490,4 +505,12 @@ fn aiortc_offers_nutshell_answers_h264() {
 #[ignore = "needs root (network namespace) and a Python with aiortc"]
 fn nutshell_offers_aiortc_answers_h264() {
     run(true, Video::H264);
+}
+
+/// aiortc as the DTLS client with an RSA certificate: nutshell verifies its RSA
+/// CertificateVerify.
+#[test]
+#[ignore = "needs root (network namespace) and a Python with aiortc"]
+fn nutshell_offers_aiortc_answers_rsa_certificate() {
+    run_with(true, Video::Vp8, true);
 }

@@ -13,6 +13,10 @@ then, once connected, runs for --seconds and prints one report line:
  "video_size":[W,H],"audio_rate":HZ,"dtls_version":...,"dtls_cipher":...,
  "srtp_profile":...,"codecs":{...}} and exits.
 
+With --rsa its DTLS certificate is RSA 2048 (aiortc's own is ECDSA P-256, like the browsers';
+other stacks, e.g. GStreamer's webrtcbin, use RSA) and it also offers the ECDHE_RSA cipher
+suites.
+
 It gathers host candidates on --address only (aioice would otherwise use every interface)
 and has no STUN server (aiortc defaults to a public one).
 """
@@ -32,6 +36,29 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpsender import RTCRtpSender
+
+
+def use_rsa_certificates():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from aiortc import rtcdtlstransport as dt
+
+    @classmethod
+    def generate(cls):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return cls(key=key, cert=dt.generate_certificate(key))
+
+    make_context = dt.RTCCertificate._create_ssl_context
+
+    def context(self, srtp_profiles):
+        ctx = make_context(self, srtp_profiles)
+        ctx.set_cipher_list(
+            b"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+            b"ECDHE-ECDSA-AES128-GCM-SHA256"
+        )
+        return ctx
+
+    dt.RTCCertificate.generateCertificate = generate
+    dt.RTCCertificate._create_ssl_context = context
 
 
 def send(obj):
@@ -128,6 +155,10 @@ async def run(args):
             report["dtls_cipher"] = ssl.get_cipher_name()
             profile = ssl.get_selected_srtp_profile()
             report["srtp_profile"] = profile.decode() if profile else None
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            key = ssl.get_certificate().to_cryptography().public_key()
+            report["certificate"] = "rsa" if isinstance(key, rsa.RSAPublicKey) else "ec"
         report["codecs"] = {
             t.kind: [c.mimeType for c in (t._codecs or [])] for t in transceivers
         }
@@ -143,7 +174,10 @@ def main():
     p.add_argument("--address", required=True, help="the only address to gather on")
     p.add_argument("--video-codec", default="VP8", choices=["VP8", "H264"])
     p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--rsa", action="store_true", help="an RSA 2048 DTLS certificate")
     args = p.parse_args()
+    if args.rsa:
+        use_rsa_certificates()
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.address]
     asyncio.run(run(args))
 
