@@ -15,6 +15,7 @@ USAGE:
         both clients, a signaling server and a STUN server in this process, on 127.0.0.1
     nutshell-demo --role a|b --signal ws://HOST:PORT/ws [--room NAME] [--stun HOST:PORT]
                   [--interfaces loopback|all|ADDR,...] [--seconds S] [--diagram FILE]
+                  [--keep-answering]
         one client against a signaling server (nutshell-signal): A offers and sends
         synthetic media, B answers and echoes every track it receives (e.g. a browser's)
     nutshell-demo --serve ADDR
@@ -30,6 +31,7 @@ OPTIONS:
     --role a|b         run one client only
     --signal URL       the signaling server's WebSocket URL (with --role)
     --stun HOST:PORT   STUN server for server-reflexive candidates (with --role)
+    --keep-answering   with --role b: answer call after call instead of exiting
     --interfaces I     where to gather host candidates: loopback (default), all (every
                        non-loopback interface: traffic may leave the machine), or a list
     -h, --help         this text
@@ -55,6 +57,8 @@ pub enum Mode {
         stun: Option<String>,
         /// Where to gather.
         interfaces: Interfaces,
+        /// B: answer one call after another instead of exiting after the first.
+        keep_answering: bool,
     },
 }
 
@@ -81,6 +85,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
     let mut stun = None;
     let mut interfaces = Interfaces::LoopbackOnly;
     let mut serve = None;
+    let mut keep_answering = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -111,6 +116,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
                         .map_err(|_| format!("invalid --serve {v:?} (HOST:PORT)"))?,
                 );
             }
+            "--keep-answering" => keep_answering = true,
             "--signal" => signal_url = Some(value("--signal")?),
             "--stun" => {
                 let v = value("--stun")?;
@@ -143,12 +149,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
             signal_url,
             stun,
             interfaces,
+            keep_answering,
         },
         (Some(_), None) => return Err("--role needs --signal".into()),
         (None, Some(_)) => return Err("--signal needs --role".into()),
         (None, None) => {
-            if stun.is_some() || interfaces != Interfaces::LoopbackOnly {
-                return Err("--stun and --interfaces go with --role".into());
+            if stun.is_some() || interfaces != Interfaces::LoopbackOnly || keep_answering {
+                return Err("--stun, --interfaces and --keep-answering go with --role".into());
             }
             Mode::Local
         }
@@ -200,6 +207,17 @@ mod tests {
             _ => panic!("not a role"),
         }
         assert!(p(&["--help"]).unwrap().is_none());
+        let o = p(&["--role", "b", "--signal", "x", "--keep-answering"])
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            o.mode,
+            Mode::Role {
+                keep_answering: true,
+                ..
+            }
+        ));
+        assert!(p(&["--keep-answering"]).is_err());
         let o = p(&["--serve", "127.0.0.1:8080"]).unwrap().unwrap();
         assert!(matches!(o.mode, Mode::Serve { .. }));
     }

@@ -211,7 +211,7 @@ async fn serve(addr: SocketAddr) -> Result<(), String> {
     println!("signaling:         {url}");
     println!("STUN:              udp {stun_addr}");
     println!(
-        "answer calls with: nutshell-demo --role b --signal {url} --room demo --interfaces all\n\
+        "answer calls with: nutshell-demo --role b --signal {url} --interfaces all --keep-answering\n\
          (browsers gather no loopback candidates: the nutshell peer must share a real interface)\n"
     );
     shutdown_signal().await;
@@ -243,6 +243,7 @@ async fn run_role(opts: &Options) -> Result<(), String> {
         signal_url,
         stun,
         interfaces,
+        keep_answering,
     } = &opts.mode
     else {
         return Err("not a role".into());
@@ -263,6 +264,20 @@ async fn run_role(opts: &Options) -> Result<(), String> {
         echo: *me == Actor::B,
         other_local: false,
     };
+    if *keep_answering && *me == Actor::B {
+        loop {
+            if let Err(e) = role_call(opts, peer.clone(), &trace).await {
+                println!("call failed: {e}");
+            }
+            println!("\nwaiting for the next call (Ctrl-C to stop)\n");
+        }
+    }
+    role_call(opts, peer, &trace).await
+}
+
+/// One call in role mode, and its summary.
+async fn role_call(opts: &Options, peer: PeerOptions, trace: &Trace) -> Result<(), String> {
+    let me = peer.me;
     let report = call::run_peer(peer, trace.clone()).await?;
     println!();
     println!("Summary ({})", me.name());
@@ -305,7 +320,7 @@ async fn run_role(opts: &Options) -> Result<(), String> {
         "  media: {}",
         if both { "both ways" } else { "NOT both ways" }
     );
-    write_diagram(opts, &trace)?;
+    write_diagram(opts, trace)?;
     if report.connected_at.is_some() {
         Ok(())
     } else {
