@@ -1,20 +1,27 @@
 //! Interop with real browsers: headless Chromium and Firefox ESR (Debian's `chromium` and
-//! `firefox-esr`) against nutshell's `reflect` example, all inside a network namespace each
-//! test creates (a veth pair with both ends inside; browsers ignore loopback for ICE, and no
-//! test traffic may leave the machine).
+//! `firefox-esr`) against nutshell, all inside a network namespace each test creates (a veth
+//! pair with both ends inside; browsers ignore loopback for ICE, and no test traffic may leave
+//! the machine).
 //!
-//! A small Node server in the namespace serves a page that drives itself (`page.html`): it
-//! creates an RTCPeerConnection with the browser's fake camera and microphone, exchanges SDP
-//! with `reflect` through the server and this test (JSON lines on `reflect`'s stdin and
-//! stdout), waits for media, and posts a report with the browser's `getStats()`. The test
-//! asserts that ICE and DTLS connected, that the browser received and decoded its own media
-//! echoed by nutshell, and that nutshell received the browser's media (reflect's exit stats).
+//! A small Node server in the namespace (`server.js`) serves a page that drives itself
+//! (`page.html`): it creates an RTCPeerConnection with the browser's fake camera and
+//! microphone, exchanges SDP with nutshell through the server and this test (JSON lines on
+//! nutshell's stdin and stdout), waits for media, and posts a report with the browser's
+//! `getStats()`. The test asserts that ICE and DTLS connected (DTLS 1.2,
+//! TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256), the expected SRTP profile, that the browser
+//! received audio and video and decoded video frames (its own media, echoed by nutshell), and
+//! that nutshell received the browser's audio and video (nutshell's exit stats).
+//!
+//! Two nutshell peers: the runtime's `reflect` example (module [`reflect`]), and the sans-IO
+//! core in a plain UDP loop inside this binary ([`core_peer`], module [`core`]), which also
+//! takes trickled candidates and a restricted SRTP profile list. Each browser offers and
+//! answers, with candidates in the description, trickled, or hidden (peer-reflexive).
 //!
 //! Needs root (`ip netns`), the browsers and Node; hence `#[ignore]`:
-//! `cargo test -p nutshell-tests --test browser -- --ignored --test-threads=1`
-//! (the test builds the `reflect` example itself). Artifacts of every case (the report, the
-//! browser's and reflect's logs) are kept under `target/tmp/browser/<case>/`; set
-//! `RUST_LOG=debug` to get reflect's debug log there.
+//! `cargo test -p nutshell-tests --test browser -- --ignored`
+//! (the cases run one at a time; the test builds the `reflect` example itself). Artifacts of
+//! every case (the page's report, the browser's, server's and nutshell's stderr) are kept
+//! under `target/tmp/browser/<case>/`; `RUST_LOG` is passed on to nutshell.
 
 mod core_peer;
 mod harness;
