@@ -339,8 +339,12 @@ fn write_diagram(opts: &Options, trace: &Trace) -> Result<(), String> {
     } else {
         (path.clone(), path.with_extension("svg"))
     };
-    std::fs::write(&mmd, trace::mermaid(&records))
-        .map_err(|e| format!("cannot write {}: {e}", mmd.display()))?;
+    let mut text = trace::mermaid(&records);
+    if mmd.extension().is_some_and(|e| e == "md") {
+        // Markdown (GitHub, many editors) renders a fenced mermaid block as the diagram.
+        text = format!("```mermaid\n{text}```\n");
+    }
+    std::fs::write(&mmd, text).map_err(|e| format!("cannot write {}: {e}", mmd.display()))?;
     std::fs::write(&svg, trace::svg(&records))
         .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
     println!(
