@@ -311,6 +311,7 @@ impl Netns {
             out,
             err,
             reaped: false,
+            scratch: None,
         }
     }
 }
@@ -330,6 +331,8 @@ struct Proc {
     err: PathBuf,
     /// Once waited for, its pid may be reused: never signal it again.
     reaped: bool,
+    /// A directory to delete once the child is gone (a browser profile).
+    scratch: Option<PathBuf>,
 }
 
 impl Proc {
@@ -387,6 +390,9 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         self.kill_group();
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -417,7 +423,9 @@ fn chromium(ns: &Netns, label: &str, url: &str) -> Proc {
     let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     v.push(format!("--user-data-dir={}", profile.display()));
     v.push(url.to_string());
-    ns.spawn(label, CHROMIUM, &v)
+    let mut p = ns.spawn(label, CHROMIUM, &v);
+    p.scratch = Some(profile);
+    p
 }
 
 /// Bytes received per kind from the page's last `nutshell-demo stats {...}` console line
