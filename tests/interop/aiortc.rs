@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::media::{Video, normalize};
+
 /// Seconds of media once connected.
 const MEDIA_SECONDS: f64 = 4.0;
 
@@ -283,26 +285,6 @@ fn check_aiortc(python: &Path) {
         "{} cannot import aiortc: run .ci/run's install step or set NUTSHELL_AIORTC_PYTHON",
         python.display()
     );
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Video {
-    Vp8,
-    H264,
-}
-
-/// Lowercase letters and digits without the words the namings differ by: OpenSSL's
-/// `ECDHE-ECDSA-AES128-GCM-SHA256` matches `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`, and
-/// `SRTP_AES128_CM_SHA1_80` matches nutshell's `Aes128CmSha1_80`.
-fn normalize(name: &str) -> String {
-    let s = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    ["srtp", "tls", "with", "hmac"]
-        .iter()
-        .fold(s, |s, w| s.replace(w, ""))
 }
 
 fn run(nutshell_offers: bool, video: Video) {
