@@ -20,12 +20,13 @@ use std::time::{Duration, Instant};
 
 use peer::dtls::SrtpProfile;
 use peer::dtls::cert::Certificate;
-use peer::{MediaKind, PeerConfig, PeerConnection, PeerEvent, Protocol, Receive, SdpType};
+use peer::{Codec, MediaKind, PeerConfig, PeerConnection, PeerEvent, Protocol, Receive, SdpType};
 use serde_json::{Value, json};
 
 /// Runs the peer on `addr` until stdin closes. `offer`: we send the offer. `profiles`: the
 /// SRTP profiles we allow, comma-separated RFC names without `SRTP_` (empty: the default).
-pub fn run(addr: IpAddr, offer: bool, profiles: &str) {
+/// `video`: the only video codec we allow (`H264`; empty: the default codecs).
+pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str) {
     let cert = Certificate::generate().expect("certificate");
     let start = Instant::now();
     let mut config = PeerConfig {
@@ -44,6 +45,11 @@ pub fn run(addr: IpAddr, offer: bool, profiles: &str) {
                 other => panic!("unknown SRTP profile {other}"),
             })
             .collect();
+    }
+    match video {
+        "" => {}
+        "H264" => config.codecs = vec![Codec::opus(), Codec::h264()],
+        other => panic!("unknown video codec {other}"),
     }
     let mut pc = PeerConnection::new(config, start);
     let sock = UdpSocket::bind(SocketAddr::new(addr, 0)).expect("bind");

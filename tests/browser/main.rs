@@ -77,6 +77,9 @@ struct Case {
     /// The SRTP profiles nutshell allows, in order of preference (empty: its default
     /// AEAD_AES_128_GCM, AEAD_AES_256_GCM, SHA1_80, SHA1_32). Only the core peer takes them.
     srtp_profiles: &'static [&'static str],
+    /// The only video codec nutshell allows (`"H264"`; empty: its default VP8 and H.264,
+    /// VP8 preferred). Only the core peer takes it.
+    video_codec: &'static str,
 }
 
 impl Case {
@@ -101,7 +104,12 @@ impl Case {
         } else {
             format!("-{}", self.srtp_profiles.join("+"))
         };
-        format!("{}-{who}-{t}{profiles}{peer}", self.browser.name())
+        let codec = if self.video_codec.is_empty() {
+            String::new()
+        } else {
+            format!("-{}", self.video_codec.to_lowercase())
+        };
+        format!("{}-{who}-{t}{profiles}{codec}{peer}", self.browser.name())
     }
 }
 
@@ -181,7 +189,8 @@ fn run(case: Case) -> Outcome {
             ])
             .env("NUTSHELL_CORE_PEER", if offer { "offer" } else { "answer" })
             .env("NUTSHELL_CORE_ADDR", &ns.nutshell_addr)
-            .env("NUTSHELL_CORE_SRTP", case.srtp_profiles.join(","));
+            .env("NUTSHELL_CORE_SRTP", case.srtp_profiles.join(","))
+            .env("NUTSHELL_CORE_VIDEO", case.video_codec);
             Some(cmd)
         }
     }
@@ -345,6 +354,8 @@ fn num(v: &Value) -> f64 {
 /// What the browser's getStats says about the transport: (dtlsCipher, srtpCipher, tlsVersion).
 #[derive(Debug, Default)]
 struct Negotiated {
+    /// The mime type of the video the browser received, e.g. `video/VP8`.
+    video_codec: Option<String>,
     dtls_cipher: Option<String>,
     srtp_cipher: Option<String>,
     tls_version: Option<String>,
@@ -392,6 +403,12 @@ fn assert_browser_side(case: &Case, o: &Outcome) -> Negotiated {
         neg.tls_version = t["tlsVersion"].as_str().map(str::to_owned);
     }
     let inbound: Vec<&Value> = stats(r, "inbound-rtp").collect();
+    neg.video_codec = inbound
+        .iter()
+        .filter(|s| s["kind"] == "video")
+        .find_map(|s| stats(r, "codec").find(|c| c["id"] == s["codecId"]))
+        .and_then(|c| c["mimeType"].as_str())
+        .map(str::to_owned);
     for kind in ["audio", "video"] {
         let got = inbound
             .iter()
@@ -415,11 +432,12 @@ fn assert_browser_side(case: &Case, o: &Outcome) -> Negotiated {
         ctx()
     );
     eprintln!(
-        "{name}: browser received {} packets, decoded {frames} frames; DTLS {:?} {:?}, SRTP {:?}",
+        "{name}: browser received {} packets, decoded {frames} {:?} frames; DTLS {:?} {:?}, SRTP {:?}",
         inbound
             .iter()
             .map(|s| num(&s["packetsReceived"]))
             .sum::<f64>(),
+        neg.video_codec,
         neg.tls_version,
         neg.dtls_cipher,
         neg.srtp_cipher
@@ -470,6 +488,7 @@ fn chromium_loop_selftest() {
         offerer: Offerer::Loop,
         candidates: Candidates::Complete,
         srtp_profiles: &[],
+        video_codec: "",
     };
     let o = run(case);
     assert_browser_side(&case, &o);
@@ -484,6 +503,7 @@ fn firefox_loop_selftest() {
         offerer: Offerer::Loop,
         candidates: Candidates::Complete,
         srtp_profiles: &[],
+        video_codec: "",
     };
     let o = run(case);
     assert_browser_side(&case, &o);
@@ -503,6 +523,16 @@ const SHA1_32: &str = "SRTP_AES128_CM_HMAC_SHA1_32";
 
 fn check(case: Case, srtp: &str) {
     let neg = interop(case);
+    let video = if case.video_codec.is_empty() {
+        "VP8"
+    } else {
+        case.video_codec
+    };
+    assert_eq!(
+        neg.video_codec.as_deref(),
+        Some(format!("video/{video}").as_str()),
+        "video codec"
+    );
     assert_eq!(neg.srtp_cipher.as_deref(), Some(srtp), "SRTP profile");
     // Both browsers offer DTLS 1.3 and 1.2; nutshell speaks 1.2 (0xFEFD).
     assert_eq!(neg.tls_version.as_deref(), Some("FEFD"), "DTLS version");
@@ -516,7 +546,7 @@ fn check(case: Case, srtp: &str) {
 /// Test functions named after the browser, who offers and how candidates travel, each
 /// calling [`check`] with that case and the SRTP profile expected in the browser's stats.
 macro_rules! cases {
-    ($peer:ident, $profiles:expr, $(
+    ($peer:ident, $profiles:expr, $video:expr, $(
         $name:ident: $browser:ident, $offerer:ident, $candidates:ident, $srtp:ident;
     )*) => {
         $(
@@ -530,6 +560,7 @@ macro_rules! cases {
                         offerer: Offerer::$offerer,
                         candidates: Candidates::$candidates,
                         srtp_profiles: $profiles,
+                        video_codec: $video,
                     },
                     $srtp,
                 );
@@ -543,7 +574,7 @@ macro_rules! cases {
 /// that trickles is the same case as `prflx` for it: trickle is covered by the core cases.
 mod reflect {
     use super::*;
-    cases! { Reflect, &[],
+    cases! { Reflect, &[], "",
         chromium_offers_complete: Chromium, Browser, Complete, SHA1_80;
         chromium_offers_prflx: Chromium, Browser, Hidden, SHA1_80;
         chromium_answers_complete: Chromium, Nutshell, Complete, GCM_128;
@@ -559,7 +590,7 @@ mod reflect {
 /// candidates (`add_ice_candidate`).
 mod core {
     use super::*;
-    cases! { Core, &[],
+    cases! { Core, &[], "",
         chromium_offers_complete: Chromium, Browser, Complete, SHA1_80;
         chromium_offers_trickle: Chromium, Browser, Trickle, SHA1_80;
         chromium_offers_prflx: Chromium, Browser, Hidden, SHA1_80;
@@ -577,20 +608,27 @@ mod core {
     // Every profile each browser will negotiate, by restricting nutshell's list: as the
     // DTLS server (nutshell offers) it picks the one it allows; as the client (the browser
     // offers) it offers only that one.
-    cases! { Core, &["AEAD_AES_256_GCM"],
+    cases! { Core, &["AEAD_AES_256_GCM"], "",
         chromium_answers_gcm256: Chromium, Nutshell, Complete, GCM_256;
         chromium_offers_gcm256: Chromium, Browser, Complete, GCM_256;
         firefox_answers_gcm256: Firefox, Nutshell, Complete, GCM_256;
     }
-    cases! { Core, &["AEAD_AES_128_GCM"],
+    cases! { Core, &["AEAD_AES_128_GCM"], "",
         chromium_offers_gcm128: Chromium, Browser, Complete, GCM_128;
     }
-    cases! { Core, &["SHA1_80"],
+    cases! { Core, &["SHA1_80"], "",
         firefox_answers_sha1_80: Firefox, Nutshell, Complete, SHA1_80;
         firefox_offers_sha1_80: Firefox, Browser, Complete, SHA1_80;
     }
-    cases! { Core, &["SHA1_32"],
+    cases! { Core, &["SHA1_32"], "",
         firefox_answers_sha1_32: Firefox, Nutshell, Complete, SHA1_32;
+    }
+
+    // H.264 (packetization mode 1) as the only video codec nutshell allows. Not with
+    // Firefox: without the OpenH264 plugin (a download, off here) it offers no H.264.
+    cases! { Core, &[], "H264",
+        chromium_offers_h264: Chromium, Browser, Complete, SHA1_80;
+        chromium_answers_h264: Chromium, Nutshell, Complete, GCM_128;
     }
 }
 
@@ -607,5 +645,6 @@ fn core_peer_helper() {
         .parse()
         .expect("an IP address");
     let profiles = std::env::var("NUTSHELL_CORE_SRTP").unwrap_or_default();
-    core_peer::run(addr, mode == "offer", &profiles);
+    let video = std::env::var("NUTSHELL_CORE_VIDEO").unwrap_or_default();
+    core_peer::run(addr, mode == "offer", &profiles, &video);
 }
