@@ -51,6 +51,16 @@ pub struct PeerConfig {
     /// Emit [`PeerEvent::Rtp`](crate::PeerEvent::Rtp) for every received packet (default
     /// true). Frames are emitted regardless.
     pub emit_rtp: bool,
+    /// DTLS handshake retransmission (RFC 6347 §4.2.4), first timeout: default 250 ms, as ICE
+    /// has already proven the path and browsers accept a faster timer than the RFC's 1 s. A
+    /// DTLS client whose peer's final flight is lost depends on its own retransmissions, so
+    /// a call on a lossy path needs many short ones more than a few long ones.
+    pub dtls_initial_timeout: Duration,
+    /// The cap of the DTLS retransmission back-off (default 8 s).
+    pub dtls_max_timeout: Duration,
+    /// DTLS retransmissions of one flight before the handshake fails (default 16, about two
+    /// minutes with the defaults above).
+    pub dtls_max_retransmits: u32,
 }
 
 impl PeerConfig {
@@ -77,6 +87,9 @@ impl PeerConfig {
             max_queued_events: 4096,
             max_queued_transmits: 4096,
             emit_rtp: true,
+            dtls_initial_timeout: Duration::from_millis(250),
+            dtls_max_timeout: Duration::from_secs(8),
+            dtls_max_retransmits: 16,
         }
     }
 }

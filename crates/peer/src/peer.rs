@@ -930,6 +930,9 @@ impl PeerConnection {
         cfg.remote_fingerprints = self.remote_fingerprints.clone();
         cfg.srtp_profiles = self.config.srtp_profiles.clone();
         cfg.mtu = self.config.mtu;
+        cfg.initial_retransmit_timeout = self.config.dtls_initial_timeout;
+        cfg.max_retransmit_timeout = self.config.dtls_max_timeout;
+        cfg.max_retransmits = self.config.dtls_max_retransmits;
         // No HelloVerifyRequest (as browsers): DTLS is only accepted from 5-tuples ICE has
         // validated, which already proves the client's return routability (the cookie's
         // purpose, RFC 6347 §4.2.1), and a client that changes its ClientHello after the
