@@ -140,6 +140,13 @@ async fn webrtc_rs_describe(pc: &RTCPeerConnection, desc: RTCSessionDescription)
 }
 
 async fn run(case: Case) {
+    // A stuck case fails instead of hanging the suite.
+    tokio::time::timeout(Duration::from_secs(90), run_case(case))
+        .await
+        .unwrap_or_else(|_| panic!("{case:?} did not finish in 90 s"));
+}
+
+async fn run_case(case: Case) {
     let flows = Flows::default();
     let ws = webrtc_rs_peer(case).await;
     let (state_tx, mut state_rx) = tokio::sync::watch::channel(RTCPeerConnectionState::New);
