@@ -64,6 +64,9 @@ pub struct PeerConnection {
     pub(crate) dtls_role: Option<dtls::Role>,
     pub(crate) early_dtls: VecDeque<Vec<u8>>,
     pub(crate) dtls_connected: bool,
+    /// The peer closed DTLS (close_notify) after it had connected. W3C counts a closed DTLS
+    /// transport like a connected one when it computes the connection state.
+    pub(crate) dtls_closed: bool,
     pub(crate) dtls_failed: bool,
     pub(crate) dtls_cipher: Option<&'static str>,
     pub(crate) srtp_tx: Option<srtp::Context>,
@@ -126,6 +129,7 @@ impl PeerConnection {
             dtls_role: None,
             early_dtls: VecDeque::new(),
             dtls_connected: false,
+            dtls_closed: false,
             dtls_failed: false,
             dtls_cipher: None,
             srtp_tx: None,
@@ -881,6 +885,7 @@ impl PeerConnection {
                     self.dtls_failed = true;
                 }
                 DtlsEvent::Closed => {
+                    self.dtls_closed = self.dtls_connected;
                     self.dtls_connected = false;
                 }
                 _ => {}
@@ -969,7 +974,7 @@ impl PeerConnection {
         } else if self.ice_state == I::Disconnected {
             ConnectionState::Disconnected
         } else if matches!(self.ice_state, I::Connected | I::Completed)
-            && self.dtls_connected
+            && (self.dtls_connected || self.dtls_closed)
             && self.srtp_tx.is_some()
         {
             ConnectionState::Connected

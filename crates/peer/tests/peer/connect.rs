@@ -483,6 +483,26 @@ fn close_stops_everything() {
     ));
     assert_eq!(p.with(a, |pc| pc.poll_timeout()), None);
     p.sim.run_for(Duration::from_secs(1)).unwrap();
+    // The other side got a's close_notify; as in W3C's algorithm, a closed DTLS transport
+    // over a connected ICE transport leaves the connection state Connected (not Connecting).
+    assert_eq!(
+        p.with(b, |pc| pc.connection_state()),
+        ConnectionState::Connected
+    );
+    let states: Vec<ConnectionState> = p
+        .b()
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            PeerEvent::ConnectionState(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    let connected = states
+        .iter()
+        .position(|s| *s == ConnectionState::Connected)
+        .unwrap();
+    assert_eq!(&states[connected..], [ConnectionState::Connected]);
 }
 
 #[test]
