@@ -21,7 +21,8 @@
 //! `cargo test -p nutshell-tests --test browser -- --ignored`
 //! (the cases run one at a time; the test builds the `reflect` example itself). Artifacts of
 //! every case (the page's report, the browser's, server's and nutshell's stderr) are kept
-//! under `target/tmp/browser/<case>/`; `RUST_LOG` is passed on to nutshell.
+//! under `target/tmp/browser/<case>/`; `RUST_LOG` is passed on to nutshell, and
+//! `NUTSHELL_BROWSER_REFLECT=PATH` runs another reflect binary.
 
 mod core_peer;
 mod harness;
@@ -121,6 +122,10 @@ struct Outcome {
 }
 
 fn reflect_binary() -> PathBuf {
+    // Another build of reflect, e.g. one with changes under test.
+    if let Some(bin) = std::env::var_os("NUTSHELL_BROWSER_REFLECT") {
+        return bin.into();
+    }
     // target/<profile>/deps/browser-… -> target/<profile>/examples/reflect
     let exe = std::env::current_exe().expect("current exe");
     let profile = exe.parent().and_then(|d| d.parent()).expect("target dir");
