@@ -12,7 +12,9 @@
 //! m-section (so a browser sees its own camera), until stdin closes, `--duration` elapses
 //! or Ctrl-C. Key-frame requests on the echoed track are forwarded to the sender. With
 //! `--offer` it offers one audio and one video track first and reads the answer instead.
-//! At exit it prints one line of JSON statistics on stderr.
+//! After the description, further stdin lines `{"type":"candidate","candidate":…}` (a
+//! browser's `RTCIceCandidate.toJSON()`, or `null` for end-of-candidates) are trickled in
+//! with `add_ice_candidate`. At exit it prints one line of JSON statistics on stderr.
 //!
 //! The default interfaces are loopback only; inside a network namespace use `all` or the
 //! namespace's addresses (e.g. `--interfaces 10.77.0.2`).
@@ -22,8 +24,8 @@ use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use nutshell::{
-    Interfaces, MediaKind, RtcConfiguration, RtcEvent, RtcPeerConnection, RtcSessionDescription,
-    RtcStats, SdpType, TrackLocal, TrackRemote,
+    Interfaces, MediaKind, RtcConfiguration, RtcEvent, RtcIceCandidateInit, RtcPeerConnection,
+    RtcSessionDescription, RtcStats, SdpType, TrackLocal, TrackRemote,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -296,11 +298,24 @@ async fn run(args: Args) -> Result<(), String> {
                 Some(_) => {}
                 None => break,
             },
-            l = stdin.recv() => {
-                if matches!(l, None | Some(None)) {
-                    break;
+            l = stdin.recv() => match l {
+                None | Some(None) => break,
+                // Trickle ICE: {"type":"candidate","candidate":RTCIceCandidateInit|null}.
+                Some(Some(line)) => {
+                    let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
+                    if v["type"] == "candidate" {
+                        let c = &v["candidate"];
+                        let init = RtcIceCandidateInit {
+                            candidate: c["candidate"].as_str().unwrap_or("").to_owned(),
+                            sdp_mid: c["sdpMid"].as_str().map(str::to_owned),
+                            sdp_mline_index: c["sdpMLineIndex"].as_u64().and_then(|i| u16::try_from(i).ok()),
+                        };
+                        if let Err(e) = pc.add_ice_candidate(init).await {
+                            eprintln!("reflect: candidate {line}: {e}");
+                        }
+                    }
                 }
-            }
+            },
             () = sleep => break,
             _ = tokio::signal::ctrl_c() => break,
         }
