@@ -574,12 +574,16 @@ macro_rules! cases {
     };
 }
 
-/// Against the runtime's `reflect` example. Its line protocol carries descriptions only
-/// (with every candidate of its own); candidate lines after them are ignored, so a browser
-/// that trickles is the same case as `prflx` for it: trickle is covered by the core cases.
+/// Against the runtime's `reflect` example: its answer or offer carries every candidate of
+/// its own; the browser's candidates come inside its description, trickled as candidate
+/// lines after it, or not at all (peer-reflexive).
 mod reflect {
     use super::*;
     cases! { Reflect, &[], "",
+        chromium_offers_trickle: Chromium, Browser, Trickle, SHA1_80;
+        chromium_answers_trickle: Chromium, Nutshell, Trickle, GCM_128;
+        firefox_offers_trickle: Firefox, Browser, Trickle, GCM_128;
+        firefox_answers_trickle: Firefox, Nutshell, Trickle, GCM_128;
         chromium_offers_complete: Chromium, Browser, Complete, SHA1_80;
         chromium_offers_prflx: Chromium, Browser, Hidden, SHA1_80;
         chromium_answers_complete: Chromium, Nutshell, Complete, GCM_128;
