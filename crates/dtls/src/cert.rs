@@ -526,29 +526,13 @@ fn pem_block_labelled(text: &str, labels: &[&str]) -> Option<(String, Vec<u8>)> 
         .map(|p| (p.label, p.contents))
 }
 
-/// PEM encoding (RFC 7468 §2): base64 in 64-column lines between BEGIN and END lines.
+/// PEM encoding (RFC 7468 §2): base64 in 64-column lines between BEGIN and END lines, with
+/// `\n` line ends (the `pem` crate, already in the tree through rcgen).
 fn pem_encode(label: &str, der: &[u8]) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sym = |v: u32| char::from(B64.get((v & 63) as usize).copied().unwrap_or(b'A'));
-    let mut b64 = String::with_capacity(der.len().div_ceil(3) * 4);
-    for chunk in der.chunks(3) {
-        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        b64.push(sym(n >> 18));
-        b64.push(sym(n >> 12));
-        b64.push(if chunk.len() > 1 { sym(n >> 6) } else { '=' });
-        b64.push(if chunk.len() > 2 { sym(n) } else { '=' });
-    }
-    let mut out = format!("-----BEGIN {label}-----\n");
-    let mut rest = b64.as_str();
-    while !rest.is_empty() {
-        let (line, tail) = rest.split_at(rest.len().min(64));
-        out.push_str(line);
-        out.push('\n');
-        rest = tail;
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    pem::encode_config(
+        &pem::Pem::new(label, der.to_vec()),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
