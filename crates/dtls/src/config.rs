@@ -27,7 +27,7 @@ pub struct Config {
     /// Cipher suites, in our order of preference (the server picks by this order).
     /// Default: [`CipherSuite::ALL`].
     pub cipher_suites: Vec<CipherSuite>,
-    /// ECDHE groups, in our order of preference. Default: x25519, then P-256.
+    /// ECDHE groups, in our order of preference. Default: x25519, then P-256, then P-384.
     pub groups: Vec<NamedGroup>,
     /// SRTP protection profiles to offer (client) or accept (server), in order of preference
     /// (RFC 5764 §4.1.1). Default: [`SrtpProfile::ALL`] (AEAD_AES_128_GCM, AEAD_AES_256_GCM,

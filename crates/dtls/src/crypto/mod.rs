@@ -202,17 +202,25 @@ pub enum NamedGroup {
     X25519,
     /// secp256r1 (NIST P-256), 23 (RFC 8422 §5.1.1).
     Secp256r1,
+    /// secp384r1 (NIST P-384), 24 (RFC 8422 §5.1.1). Offered last: listing it also tells a
+    /// server that a P-384 certificate is acceptable (RFC 8422 §5.1.1).
+    Secp384r1,
 }
 
 impl NamedGroup {
     /// Every group we implement, in our order of preference.
-    pub const ALL: [NamedGroup; 2] = [NamedGroup::X25519, NamedGroup::Secp256r1];
+    pub const ALL: [NamedGroup; 3] = [
+        NamedGroup::X25519,
+        NamedGroup::Secp256r1,
+        NamedGroup::Secp384r1,
+    ];
 
     /// The two-byte identifier on the wire (`supported_groups`, ServerKeyExchange).
     pub fn id(self) -> u16 {
         match self {
             NamedGroup::X25519 => 29,
             NamedGroup::Secp256r1 => 23,
+            NamedGroup::Secp384r1 => 24,
         }
     }
 
@@ -222,11 +230,12 @@ impl NamedGroup {
     }
 
     /// Length of a public key on the wire: 32 for x25519, 65 for an uncompressed P-256 point
-    /// (RFC 8422 §5.4.1: only the uncompressed form).
+    /// and 97 for P-384 (RFC 8422 §5.4.1: only the uncompressed form).
     pub fn public_key_len(self) -> usize {
         match self {
             NamedGroup::X25519 => 32,
             NamedGroup::Secp256r1 => 65,
+            NamedGroup::Secp384r1 => 97,
         }
     }
 
@@ -234,6 +243,7 @@ impl NamedGroup {
         match self {
             NamedGroup::X25519 => &ring::agreement::X25519,
             NamedGroup::Secp256r1 => &ring::agreement::ECDH_P256,
+            NamedGroup::Secp384r1 => &ring::agreement::ECDH_P384,
         }
     }
 }
@@ -265,6 +275,7 @@ mod tests {
         }
         assert_eq!(NamedGroup::X25519.id(), 29);
         assert_eq!(NamedGroup::Secp256r1.id(), 23);
-        assert_eq!(NamedGroup::from_id(24), None);
+        assert_eq!(NamedGroup::Secp384r1.id(), 24);
+        assert_eq!(NamedGroup::from_id(25), None);
     }
 }

@@ -102,7 +102,8 @@ fn unsupported_suite_only() {
 #[test]
 fn no_common_group_srtp_or_ems_and_bad_version() {
     let mut e = Vec::new();
-    ext::supported_groups(&mut e, &[24, 0x11EC]);
+    // secp521r1 and X25519MLKEM768: neither is ours.
+    ext::supported_groups(&mut e, &[25, 0x11EC]);
     ext::use_srtp(&mut e, &[7]);
     ext::extended_master_secret(&mut e);
     expect_server_failure(

@@ -66,6 +66,7 @@ fn openssl_suite(s: CipherSuite) -> &'static str {
 fn openssl_group(g: NamedGroup) -> &'static str {
     match g {
         NamedGroup::X25519 => "X25519:P-256",
+        NamedGroup::Secp384r1 => "P-384:P-256",
         _ => "P-256",
     }
 }
