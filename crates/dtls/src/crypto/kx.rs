@@ -85,7 +85,11 @@ mod tests {
             let s2 = b.agree(&a_pub).unwrap();
             assert_eq!(s1, s2);
             // The x-coordinate for the NIST curves (RFC 8422 §5.10).
-            let len = if group == NamedGroup::Secp384r1 { 48 } else { 32 };
+            let len = if group == NamedGroup::Secp384r1 {
+                48
+            } else {
+                32
+            };
             assert_eq!(s1.len(), len);
         }
     }
