@@ -5,73 +5,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::Netns;
+
 /// The port of the page server inside every namespace (each namespace has its own loopback).
 pub const PORT: u16 = 8000;
-
-/// A namespace holding `lo` and a veth pair whose two ends both stay inside it, deleted on
-/// drop: nothing the browsers or nutshell send can leave it.
-pub struct Netns {
-    pub name: String,
-    /// The address of `v0` (the browser's side; the browser gathers on every interface).
-    pub browser_addr: String,
-    /// The address of `v1`, the only interface nutshell gathers on.
-    pub nutshell_addr: String,
-}
-
-fn ip(args: &[&str]) {
-    let st = Command::new("ip").args(args).status().expect("run ip");
-    assert!(
-        st.success(),
-        "ip {args:?} failed (the browser tests need root)"
-    );
-}
-
-impl Netns {
-    pub fn new() -> Netns {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let name = format!("nutshell-br-{}-{n}", std::process::id());
-        let subnet = 100 + (n % 100);
-        ip(&["netns", "add", &name]);
-        let ns = Netns {
-            name,
-            browser_addr: format!("10.77.{subnet}.1"),
-            nutshell_addr: format!("10.77.{subnet}.2"),
-        };
-        let name = ns.name.as_str();
-        ip(&["-n", name, "link", "set", "lo", "up"]);
-        ip(&[
-            "-n", name, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
-        ]);
-        let a0 = format!("{}/24", ns.browser_addr);
-        let a1 = format!("{}/24", ns.nutshell_addr);
-        ip(&["-n", name, "addr", "add", &a0, "dev", "v0"]);
-        ip(&["-n", name, "addr", "add", &a1, "dev", "v1"]);
-        ip(&["-n", name, "link", "set", "v0", "up"]);
-        ip(&["-n", name, "link", "set", "v1", "up"]);
-        ns
-    }
-
-    /// `program` run inside the namespace.
-    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name]).arg(program);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
 
 /// Where a line came from.
 #[derive(Debug)]

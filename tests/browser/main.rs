@@ -24,16 +24,18 @@
 //! under `target/tmp/browser/<case>/`; `RUST_LOG` is passed on to nutshell, and
 //! `NUTSHELL_BROWSER_REFLECT=PATH` runs another reflect binary.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod core_peer;
 mod harness;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use harness::{Browser, Line, Netns, PORT, Proc};
+use common::Netns;
+use harness::{Browser, Line, PORT, Proc};
 use serde_json::Value;
 
 /// One case at a time: two shared cores, and browsers are heavy.
@@ -126,25 +128,7 @@ fn reflect_binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("NUTSHELL_BROWSER_REFLECT") {
         return bin.into();
     }
-    // target/<profile>/deps/browser-… -> target/<profile>/examples/reflect
-    let exe = std::env::current_exe().expect("current exe");
-    let profile = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let target = profile.parent().expect("target dir");
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "-q", "-p", "nutshell", "--example", "reflect"])
-        .arg("--target-dir")
-        .arg(target);
-    if profile.file_name().is_some_and(|n| n == "release") {
-        cmd.arg("--release");
-    }
-    let st = cmd.status().expect("run cargo");
-    assert!(
-        st.success(),
-        "cargo build -p nutshell --example reflect failed"
-    );
-    let bin = profile.join("examples").join("reflect");
-    assert!(bin.exists(), "{} missing", bin.display());
-    bin
+    common::reflect_binary()
 }
 
 fn case_dir(name: &str) -> PathBuf {
@@ -164,7 +148,7 @@ fn run(case: Case) -> Outcome {
     let reflect =
         (case.offerer != Offerer::Loop && case.peer == Peer::Reflect).then(reflect_binary);
     let started = Instant::now();
-    let ns = Netns::new();
+    let ns = Netns::new("nutshell-br", 100);
     let (tx, rx) = mpsc::channel();
     let mut server = harness::page_server(&ns, tx.clone(), &dir.join("server.log"));
     match rx.recv_timeout(Duration::from_secs(10)) {

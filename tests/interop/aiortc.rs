@@ -21,87 +21,17 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::{Netns, reflect_binary};
 use crate::media::{Video, normalize};
 
 /// Seconds of media once connected.
 const MEDIA_SECONDS: f64 = 4.0;
-
-/// A namespace with `lo` and a veth pair, deleted on drop.
-struct Netns {
-    name: String,
-    aiortc_addr: String,
-    nutshell_addr: String,
-}
-
-fn ip(args: &[&str]) {
-    let st = Command::new("ip").args(args).status().expect("run ip");
-    assert!(
-        st.success(),
-        "ip {args:?} failed (the aiortc tests need root)"
-    );
-}
-
-impl Netns {
-    fn new() -> Netns {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let name = format!("nutshell-io-{}-{n}", std::process::id());
-        let subnet = 200 + (n % 50);
-        ip(&["netns", "add", &name]);
-        let ns = Netns {
-            name,
-            aiortc_addr: format!("10.77.{subnet}.1"),
-            nutshell_addr: format!("10.77.{subnet}.2"),
-        };
-        let name = ns.name.as_str();
-        ip(&["-n", name, "link", "set", "lo", "up"]);
-        ip(&[
-            "-n", name, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
-        ]);
-        ip(&[
-            "-n",
-            name,
-            "addr",
-            "add",
-            &format!("{}/24", ns.aiortc_addr),
-            "dev",
-            "v0",
-        ]);
-        ip(&[
-            "-n",
-            name,
-            "addr",
-            "add",
-            &format!("{}/24", ns.nutshell_addr),
-            "dev",
-            "v1",
-        ]);
-        ip(&["-n", name, "link", "set", "v0", "up"]);
-        ip(&["-n", name, "link", "set", "v1", "up"]);
-        ns
-    }
-
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name]).arg(program);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
 
 /// A child in its own process group: stdout lines to a channel, stderr to a log file;
 /// the group is killed on drop.
@@ -236,32 +166,6 @@ fn target_dir() -> (PathBuf, bool) {
     (profile.parent().expect("target dir").to_path_buf(), release)
 }
 
-fn reflect_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let (target, release) = target_dir();
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "-q", "-p", "nutshell", "--example", "reflect"])
-            .arg("--target-dir")
-            .arg(&target);
-        if release {
-            cmd.arg("--release");
-        }
-        let st = cmd.status().expect("run cargo");
-        assert!(
-            st.success(),
-            "cargo build -p nutshell --example reflect failed"
-        );
-        let bin = target
-            .join(if release { "release" } else { "debug" })
-            .join("examples")
-            .join("reflect");
-        assert!(bin.exists(), "{} missing", bin.display());
-        bin
-    })
-    .clone()
-}
-
 fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("NUTSHELL_AIORTC_PYTHON") {
         return p.into();
@@ -315,7 +219,7 @@ fn run_with(nutshell_offers: bool, video: Video, rsa: bool) {
     );
     let dir = target_dir().0.join("tmp/interop-aiortc").join(&case);
     std::fs::create_dir_all(&dir).expect("log dir");
-    let ns = Netns::new();
+    let ns = Netns::new("nutshell-io", 200);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/aiortc/peer.py");
 
     let mut nut_cmd = ns.command(&reflect);
@@ -330,7 +234,7 @@ fn run_with(nutshell_offers: bool, video: Video, rsa: bool) {
     ai_cmd
         .arg(&script)
         .args(["--role", if nutshell_offers { "answer" } else { "offer" }])
-        .args(["--address", &ns.aiortc_addr])
+        .args(["--address", &ns.peer_addr])
         .args(["--seconds", &MEDIA_SECONDS.to_string()])
         .args([
             "--video-codec",

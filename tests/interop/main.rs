@@ -15,6 +15,8 @@
 //!   ways, decoded by aiortc.
 
 mod aiortc;
+#[path = "../common/mod.rs"]
+mod common;
 mod media;
 mod str0m_mem;
 mod webrtc_rs;
