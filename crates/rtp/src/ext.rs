@@ -241,18 +241,17 @@ impl<'a> ExtensionValue<'a> {
         }
     }
 
-    /// The encoded data of a fixed-size value in four bytes and its length; identifiers
-    /// (mid, RID) give their first four bytes (the builder borrows those instead).
+    /// The encoded data of a fixed-size value in four bytes and its length. Identifiers (mid,
+    /// RID) are not fixed-size and give length 0: callers borrow their text instead.
     #[inline]
     pub(crate) fn encode_inline(&self) -> ([u8; 4], u8) {
         let mut out = [0u8; 4];
-        let len = self.encoded_len().min(4);
+        let len = match *self {
+            Self::Mid(_) | Self::Rid(_) | Self::RepairedRid(_) => 0,
+            _ => self.encoded_len(),
+        };
         match *self {
-            Self::Mid(s) | Self::Rid(s) | Self::RepairedRid(s) => {
-                for (o, b) in out.iter_mut().zip(s.as_bytes()) {
-                    *o = *b;
-                }
-            }
+            Self::Mid(_) | Self::Rid(_) | Self::RepairedRid(_) => {}
             Self::AbsSendTime(t) => {
                 let [_, a, b, c] = t.to_be_bytes();
                 out = [a, b, c, 0];
@@ -289,26 +288,9 @@ impl<'a> ExtensionValue<'a> {
             Self::Mid(s) | Self::Rid(s) | Self::RepairedRid(s) => {
                 out.extend_from_slice(s.as_bytes())
             }
-            Self::AbsSendTime(t) => {
-                let [_, a, b, c] = t.to_be_bytes();
-                out.extend_from_slice(&[a, b, c]);
-            }
-            Self::TransportCc(seq) => out.extend_from_slice(&seq.to_be_bytes()),
-            Self::AudioLevel(AudioLevel { voice, level }) => {
-                out.push(u8::from(voice) << 7 | (level & 0x7f));
-            }
-            Self::VideoOrientation(VideoOrientation {
-                back_camera,
-                flip,
-                rotation,
-            }) => out.push(u8::from(back_camera) << 3 | u8::from(flip) << 2 | (rotation & 3)),
-            Self::PlayoutDelay(PlayoutDelay { min, max }) => {
-                let (min, max) = (min & 0x0fff, max & 0x0fff);
-                out.extend_from_slice(&[
-                    (min >> 4) as u8,
-                    ((min & 0x0f) as u8) << 4 | (max >> 8) as u8,
-                    (max & 0xff) as u8,
-                ]);
+            _ => {
+                let (bytes, len) = self.encode_inline();
+                out.extend_from_slice(bytes.get(..usize::from(len)).unwrap_or_default());
             }
         }
     }
