@@ -48,6 +48,10 @@ pub enum CertError {
     /// Signing failed (the OS random generator failed).
     #[error("signing failed")]
     Signing,
+    /// The certificate has no private key ([`Certificate::from_der_without_key`]), so it
+    /// cannot sign.
+    #[error("certificate has no private key")]
+    NoKey,
     /// The fingerprint's hash function is unknown or one we do not implement
     /// (`md5`, `md2`, `sha-224`).
     #[error("unsupported fingerprint hash function")]
@@ -338,6 +342,10 @@ impl core::str::FromStr for Fingerprint {
 /// endpoints use (RFC 8827 §6.5). Generate one per endpoint (or per `RTCCertificate`) and
 /// reuse it; cloning is cheap (the key is shared behind an `Arc`).
 ///
+/// A certificate may also be keyless ([`Certificate::from_der_without_key`]): enough to
+/// replay a recorded handshake ([`crate::Draws::Replay`]), which takes its signatures from
+/// the recording, without ever holding the long-term private key.
+///
 /// `Debug` shows only the fingerprint; the private key is never printed.
 #[derive(Clone)]
 pub struct Certificate {
@@ -346,9 +354,14 @@ pub struct Certificate {
 
 struct Inner {
     der: Vec<u8>,
-    pkcs8: Vec<u8>,
-    key: signature::EcdsaKeyPair,
+    /// The private key, in PKCS#8 and as `ring` uses it; `None` for a keyless certificate.
+    key: Option<PrivateKey>,
     fingerprint: Fingerprint,
+}
+
+struct PrivateKey {
+    pkcs8: Vec<u8>,
+    pair: signature::EcdsaKeyPair,
 }
 
 /// DER of `AlgorithmIdentifier { id-ecPublicKey, prime256v1 }` (RFC 5480 §2.1.1).
@@ -408,10 +421,41 @@ impl Certificate {
             inner: Arc::new(Inner {
                 fingerprint: peer.fingerprint,
                 der: cert_der,
-                pkcs8: pkcs8_key_der.to_vec(),
-                key,
+                key: Some(PrivateKey {
+                    pkcs8: pkcs8_key_der.to_vec(),
+                    pair: key,
+                }),
             }),
         })
+    }
+
+    /// A certificate without its private key, from its DER encoding: it has a fingerprint
+    /// and goes into the Certificate message, but [`Certificate::sign`] fails with
+    /// [`CertError::NoKey`]. For replaying a recorded handshake ([`crate::Draws::Replay`]),
+    /// whose signatures come from the recording, so recordings never need the long-term key.
+    ///
+    /// # Errors
+    /// [`CertError::BadCertificate`] if the certificate does not parse,
+    /// [`CertError::UnsupportedKey`] if its key is not an ECDSA P-256 key (the only kind our
+    /// certificates have).
+    pub fn from_der_without_key(der: Vec<u8>) -> Result<Self, CertError> {
+        let peer = PeerCertificate::parse(&der)?;
+        if peer.kind != PublicKeyKind::EcdsaP256 {
+            return Err(CertError::UnsupportedKey);
+        }
+        Ok(Certificate {
+            inner: Arc::new(Inner {
+                fingerprint: peer.fingerprint,
+                der,
+                key: None,
+            }),
+        })
+    }
+
+    /// Whether the certificate holds its private key (false for
+    /// [`Certificate::from_der_without_key`]).
+    pub fn has_key(&self) -> bool {
+        self.inner.key.is_some()
     }
 
     /// Our certificate from PEM text, as `openssl req -x509 -newkey ec -pkeyopt
@@ -456,9 +500,13 @@ impl Certificate {
     }
 
     /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), e.g. for
-    /// `openssl s_client -key`. This is secret: write it only where the user asked for it.
-    pub fn key_pem(&self) -> String {
-        pem_encode("PRIVATE KEY", &self.inner.pkcs8)
+    /// `openssl s_client -key`; `None` for a keyless certificate. This is secret: write it
+    /// only where the user asked for it.
+    pub fn key_pem(&self) -> Option<String> {
+        self.inner
+            .key
+            .as_ref()
+            .map(|k| pem_encode("PRIVATE KEY", &k.pkcs8))
     }
 
     /// Signs `message` (ServerKeyExchange params, RFC 8422 §5.4; or the handshake messages
@@ -466,12 +514,13 @@ impl Certificate {
     /// signature ASN.1 DER encoded (RFC 8422 §5.4). Returns the scheme to put next to it.
     ///
     /// # Errors
-    /// [`CertError::Signing`] if the OS random generator fails (ECDSA needs a nonce).
+    /// [`CertError::NoKey`] for a keyless certificate, [`CertError::Signing`] if the OS
+    /// random generator fails (ECDSA needs a nonce).
     pub fn sign(&self, message: &[u8]) -> Result<(SignatureScheme, Vec<u8>), CertError> {
+        let key = self.inner.key.as_ref().ok_or(CertError::NoKey)?;
         let rng = ring::rand::SystemRandom::new();
-        let sig = self
-            .inner
-            .key
+        let sig = key
+            .pair
             .sign(&rng, message)
             .map_err(|_| CertError::Signing)?;
         Ok((SignatureScheme::EcdsaSecp256r1Sha256, sig.as_ref().to_vec()))
@@ -482,6 +531,7 @@ impl core::fmt::Debug for Certificate {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Certificate")
             .field("fingerprint", &format_args!("{}", self.inner.fingerprint))
+            .field("has_key", &self.has_key())
             .finish_non_exhaustive()
     }
 }
@@ -702,18 +752,37 @@ mod tests {
     #[test]
     fn pem_round_trip() {
         let cert = Certificate::generate().unwrap();
-        let again = Certificate::from_pem(&cert.cert_pem(), &cert.key_pem()).unwrap();
+        let key_pem = cert.key_pem().unwrap();
+        let again = Certificate::from_pem(&cert.cert_pem(), &key_pem).unwrap();
         assert_eq!(again.der(), cert.der());
         assert_eq!(again.fingerprint(), cert.fingerprint());
         let other = Certificate::generate().unwrap();
         assert_eq!(
-            Certificate::from_pem(&cert.cert_pem(), &other.key_pem()).err(),
+            Certificate::from_pem(&cert.cert_pem(), &other.key_pem().unwrap()).err(),
             Some(CertError::KeyMismatch)
         );
         assert!(matches!(
-            Certificate::from_pem(&cert.key_pem(), &cert.key_pem()),
+            Certificate::from_pem(&key_pem, &key_pem),
             Err(CertError::BadPem { .. })
         ));
+    }
+
+    #[test]
+    fn keyless_certificate() {
+        let cert = Certificate::generate().unwrap();
+        let keyless = Certificate::from_der_without_key(cert.der().to_vec()).unwrap();
+        assert!(cert.has_key());
+        assert!(!keyless.has_key());
+        assert_eq!(keyless.der(), cert.der());
+        assert_eq!(keyless.fingerprint(), cert.fingerprint());
+        assert_eq!(keyless.sign(b"params"), Err(CertError::NoKey));
+        assert_eq!(keyless.key_pem(), None);
+        assert_eq!(keyless.cert_pem(), cert.cert_pem());
+        assert!(format!("{keyless:?}").contains("has_key: false"));
+        assert_eq!(
+            Certificate::from_der_without_key(b"not a certificate".to_vec()).err(),
+            Some(CertError::BadCertificate)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::cert::{Certificate, Fingerprint};
 use crate::crypto::{CipherSuite, NamedGroup};
+use crate::draws::Draws;
 use crate::srtp::SrtpProfile;
 
 /// Which side of the handshake an endpoint plays (RFC 5763 §5: the `a=setup` attribute
@@ -59,9 +60,17 @@ pub struct Config {
     /// 1.5 KiB, a self-signed certificate well under 2 KiB).
     pub max_message_size: usize,
     /// Seed for the randoms (ClientHello/ServerHello random, cookie secret). Give each
-    /// endpoint fresh randomness in production; ECDHE and signature keys come from the OS
-    /// through `ring` regardless.
+    /// endpoint fresh randomness in production. ECDHE keys and ECDSA signature nonces come
+    /// from the OS through `ring` (which cannot be seeded); [`Config::draws`] records their
+    /// results or replays them, so that with the same seed, inputs and draws an endpoint
+    /// reproduces its output byte for byte.
     pub seed: [u8; 32],
+    /// Where ECDHE key shares, shared secrets and signatures come from: `ring` and the OS
+    /// generator ([`Draws::Live`], the default), the same while keeping them for
+    /// [`Dtls::take_draws`](crate::Dtls::take_draws) ([`Draws::Record`]), or a recording
+    /// ([`Draws::Replay`]; the certificate may then be keyless,
+    /// [`Certificate::from_der_without_key`]).
+    pub draws: Draws,
     /// Keep the NSS key log line (SSLKEYLOGFILE format) of the session, readable with
     /// [`Dtls::key_log`](crate::Dtls::key_log). Default false.
     pub key_log: bool,
@@ -85,6 +94,7 @@ impl Config {
             require_extended_master_secret: true,
             max_message_size: 16 * 1024,
             seed,
+            draws: Draws::Live,
             key_log: false,
         }
     }

@@ -10,6 +10,7 @@ use ring::digest;
 use crate::cert::Fingerprint;
 use crate::config::{Config, Role};
 use crate::crypto::{CipherSuite, NamedGroup, RecordCipher, export_keying_material};
+use crate::draws::{CryptoDraw, DrawSource};
 use crate::error::{AlertDescription, AlertLevel, Error};
 use crate::fragment::Reassembler;
 use crate::handshake::{Hs, Step};
@@ -162,6 +163,8 @@ pub struct Dtls {
     pub(crate) config: Config,
     pub(crate) state: State,
     pub(crate) rng: SeedRng,
+    /// Where ECDHE keys and signatures come from (live, recorded or replayed).
+    pub(crate) draws: DrawSource,
     pub(crate) cookie_key: ring::hmac::Key,
     pub(crate) now: Instant,
     // Record layer.
@@ -213,6 +216,7 @@ impl Dtls {
         config.initial_retransmit_timeout = config
             .initial_retransmit_timeout
             .clamp(Duration::from_millis(1), config.max_retransmit_timeout);
+        let draws = DrawSource::new(std::mem::take(&mut config.draws));
         let mut rng = SeedRng::new(config.seed);
         let cookie_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &rng.bytes32());
         let reasm = Reassembler::new(config.max_message_size);
@@ -220,6 +224,7 @@ impl Dtls {
         let mut d = Dtls {
             state: State::Failed,
             rng,
+            draws,
             cookie_key,
             now,
             read_epoch: 0,
@@ -423,6 +428,14 @@ impl Dtls {
         self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
         self.state = State::Closed;
         self.timer = None;
+    }
+
+    /// The draws recorded since the last call, in the order they were made
+    /// ([`Draws::Record`](crate::Draws::Record): ECDHE key share, shared secret, signature);
+    /// empty in the other modes. At most [`MAX_KEPT_DRAWS`](crate::draws::MAX_KEPT_DRAWS) are
+    /// kept between two calls; later ones are dropped.
+    pub fn take_draws(&mut self) -> Vec<CryptoDraw> {
+        self.draws.take()
     }
 
     /// Keying material exporter without context (RFC 5705 §4), e.g. label

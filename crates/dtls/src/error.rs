@@ -203,6 +203,11 @@ pub enum Error {
     /// A cryptographic operation failed (bad public key, internal error).
     #[error("crypto: {0}")]
     Crypto(String),
+    /// Replaying ([`Draws::Replay`](crate::Draws::Replay)): the handshake needed a draw
+    /// the queue did not have next (it is empty, or holds another kind of draw, a key share of
+    /// another group or of the wrong length). The recording does not fit these inputs.
+    #[error("replay diverged from the recorded draws")]
+    ReplayDiverged,
     /// The peer sent a fatal alert.
     #[error("peer sent fatal alert {0:?}")]
     AlertReceived(AlertDescription),
@@ -240,7 +245,7 @@ impl Error {
             Error::IllegalParameter(_) => A::IllegalParameter,
             Error::BadCertificate(_) | Error::FingerprintMismatch(_) => A::BadCertificate,
             Error::BadSignature | Error::BadFinished => A::DecryptError,
-            Error::Crypto(_) => A::InternalError,
+            Error::Crypto(_) | Error::ReplayDiverged => A::InternalError,
             Error::AlertReceived(_)
             | Error::Timeout
             | Error::NotConnected

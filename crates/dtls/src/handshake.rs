@@ -23,9 +23,10 @@
 
 use crate::cert::{Fingerprint, PeerCertificate, SignatureScheme};
 use crate::crypto::{
-    CipherSuite, KeyExchange, NamedGroup, PrfHash, RecordCipher, Transcript,
-    extended_master_secret, key_block, keylog_line, master_secret, verify_data,
+    CipherSuite, NamedGroup, PrfHash, RecordCipher, Transcript, extended_master_secret, key_block,
+    keylog_line, master_secret, verify_data,
 };
+use crate::draws::{AgreeError, OurShare};
 use crate::endpoint::{Dtls, FlightItem, Session, State};
 use crate::error::Error;
 use crate::fragment::Reassembled;
@@ -66,7 +67,7 @@ pub(crate) struct Hs {
     group: Option<NamedGroup>,
     srtp: Option<SrtpProfile>,
     ems: bool,
-    kx: Option<KeyExchange>,
+    kx: Option<OurShare>,
     pre_master: Option<Vec<u8>>,
     master: Option<[u8; 48]>,
     peer: Option<PeerCertificate>,
@@ -121,6 +122,15 @@ impl Hs {
 
 fn crypto(e: impl std::fmt::Display) -> Error {
     Error::Crypto(e.to_string())
+}
+
+/// A failed agreement as the handshake reports it: an unusable peer key is the peer's
+/// illegal parameter (`what`), anything else stays as it is.
+fn agree_error(e: AgreeError, what: &'static str) -> Error {
+    match e {
+        AgreeError::BadPeerKey => Error::IllegalParameter(what),
+        AgreeError::Other(e) => e,
+    }
 }
 
 /// Constant-time comparison of two verify_data values.
@@ -401,10 +411,11 @@ impl Dtls {
         let peer = hs.peer.as_ref().ok_or(Error::NoCertificate)?;
         peer.verify(scheme, &signed, ske.signature)
             .map_err(|_| Error::BadSignature)?;
-        let (kx, public) = KeyExchange::generate(group).map_err(crypto)?;
-        let pre = kx
-            .agree(ske.public)
-            .map_err(|_| Error::IllegalParameter("ServerKeyExchange public key"))?;
+        let (kx, public) = self.draws.key_share(group)?;
+        let pre = self
+            .draws
+            .agree(kx, ske.public)
+            .map_err(|e| agree_error(e, "ServerKeyExchange public key"))?;
         hs.group = Some(group);
         hs.pre_master = Some(pre);
         hs.our_public = public;
@@ -426,10 +437,8 @@ impl Dtls {
             f.push(self, hs, 0, msg_type::CLIENT_KEY_EXCHANGE, cke)?;
             self.derive_master(hs)?;
             let (scheme, sig) = self
-                .config
-                .certificate
-                .sign(hs.transcript.messages())
-                .map_err(crypto)?;
+                .draws
+                .sign(&self.config.certificate, hs.transcript.messages())?;
             if !schemes.contains(&scheme.id()) {
                 return Err(Error::NoCommonSignatureScheme);
             }
@@ -572,7 +581,7 @@ impl Dtls {
         CertificateMsg::write(&mut body, &[self.config.certificate.der()]);
         f.push(self, hs, 0, msg_type::CERTIFICATE, body)?;
 
-        let (kx, public) = KeyExchange::generate(group).map_err(crypto)?;
+        let (kx, public) = self.draws.key_share(group)?;
         hs.kx = Some(kx);
         let mut body = Vec::with_capacity(160);
         ServerKeyExchange::write_params(&mut body, group.id(), &public);
@@ -580,7 +589,7 @@ impl Dtls {
         signed.extend_from_slice(&hs.client_random);
         signed.extend_from_slice(&hs.server_random);
         signed.extend_from_slice(&body);
-        let (scheme, sig) = self.config.certificate.sign(&signed).map_err(crypto)?;
+        let (scheme, sig) = self.draws.sign(&self.config.certificate, &signed)?;
         if peer_schemes.is_some_and(|l| !l.contains(scheme.id())) {
             return Err(Error::NoCommonSignatureScheme);
         }
@@ -605,9 +614,10 @@ impl Dtls {
     fn server_client_key_exchange(&mut self, hs: &mut Hs, m: &Reassembled) -> Result<(), Error> {
         let public = parse_client_key_exchange(&m.body)?;
         let kx = hs.kx.take().ok_or(Error::Crypto("no key share".into()))?;
-        let pre = kx
-            .agree(public)
-            .map_err(|_| Error::IllegalParameter("ClientKeyExchange public key"))?;
+        let pre = self
+            .draws
+            .agree(kx, public)
+            .map_err(|e| agree_error(e, "ClientKeyExchange public key"))?;
         hs.pre_master = Some(pre);
         hs.add(m.msg_type, m.message_seq, &m.body)?;
         self.derive_master(hs)?;

@@ -80,7 +80,13 @@
 //!   [`Config::max_retransmits`] the handshake fails with [`Error::Timeout`].
 //! - **Randomness:** the hello randoms and the cookie secret come from [`Config::seed`];
 //!   ECDHE keys and ECDSA signature nonces come from `ring`'s `SystemRandom`, because ring
-//!   seals its `SecureRandom` trait.
+//!   seals its `SecureRandom` trait. Their results are the endpoint's only other inputs
+//!   ([`CryptoDraw`]): with [`Config::draws`] set to [`Draws::Record`] the endpoint keeps
+//!   them ([`Dtls::take_draws`]), and with [`Draws::Replay`] it takes them from a recording
+//!   instead of `ring`, so a fresh endpoint with the same seed, fed the same datagrams at the
+//!   same times, sends byte-identical datagrams (a divergence fails with
+//!   [`Error::ReplayDiverged`]). A replay needs no private key
+//!   ([`cert::Certificate::from_der_without_key`]).
 //! - **Errors:** malformed, unauthenticated, replayed or stale records are dropped and
 //!   counted ([`Dtls::stats`]); `handle_receive` never fails. Protocol violations (a message
 //!   out of order, an unexpected ChangeCipherSpec, Finished before keys, unprotected
@@ -111,6 +117,7 @@ pub mod cert;
 pub mod crypto;
 
 mod config;
+pub mod draws;
 mod endpoint;
 mod error;
 pub mod fragment;
@@ -120,6 +127,7 @@ pub mod record;
 mod srtp;
 
 pub use config::{Config, Role};
+pub use draws::{CryptoDraw, Draws};
 pub use endpoint::{Dtls, Event, SRTP_EXPORTER_LABEL, Stats};
 pub use error::{AlertDescription, AlertLevel, Error};
 pub use srtp::{SrtpKeyingMaterial, SrtpProfile};

@@ -201,6 +201,45 @@ fn openssl_pem_identity_pkcs8_and_sec1() {
 }
 
 #[test]
+fn keyless_certificate_for_replays() {
+    let keyed = Certificate::from_pem(
+        include_str!("data/p256_cert.pem"),
+        include_str!("data/p256_key.pem"),
+    )
+    .unwrap();
+    let der = include_bytes!("data/p256_cert.der");
+    let keyless = Certificate::from_der_without_key(der.to_vec()).unwrap();
+    assert!(keyed.has_key());
+    assert!(!keyless.has_key());
+    assert_eq!(keyless.der(), keyed.der());
+    assert_eq!(keyless.fingerprint(), keyed.fingerprint());
+    assert_eq!(
+        keyless.fingerprint().to_string(),
+        format!(
+            "sha-256 {}",
+            fingerprint_file(include_str!("data/p256_cert.sha256"))
+        )
+    );
+    assert_eq!(keyless.sign(MESSAGE), Err(CertError::NoKey));
+    assert!(keyed.sign(MESSAGE).is_ok());
+    assert_eq!(keyless.key_pem(), None);
+    assert!(
+        keyed
+            .key_pem()
+            .is_some_and(|k| k.starts_with("-----BEGIN PRIVATE KEY-----"))
+    );
+    // Only P-256 certificates: ours never have another key.
+    assert_eq!(
+        Certificate::from_der_without_key(include_bytes!("data/p384_cert.der").to_vec()).err(),
+        Some(CertError::UnsupportedKey)
+    );
+    assert_eq!(
+        Certificate::from_der_without_key(der[..der.len() - 1].to_vec()).err(),
+        Some(CertError::BadCertificate)
+    );
+}
+
+#[test]
 fn fingerprint_sdp_round_trip() {
     let cert = Certificate::generate().unwrap();
     let fp = cert.fingerprint();
@@ -358,7 +397,7 @@ fn openssl_accepts_our_certificate_and_signature() {
     let cert = Certificate::generate().unwrap();
     let (_, sig) = cert.sign(MESSAGE).unwrap();
     std::fs::write(dir.join("c.pem"), cert.cert_pem()).unwrap();
-    std::fs::write(dir.join("k.pem"), cert.key_pem()).unwrap();
+    std::fs::write(dir.join("k.pem"), cert.key_pem().unwrap()).unwrap();
     std::fs::write(dir.join("m.txt"), MESSAGE).unwrap();
     std::fs::write(dir.join("m.sig"), &sig).unwrap();
     let run = |args: &[&str]| {

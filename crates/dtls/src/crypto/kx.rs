@@ -8,10 +8,12 @@ use ring::agreement;
 ///
 /// # Randomness
 /// The private key comes from `ring::rand::SystemRandom`, the operating system's generator.
-/// This is the one place where the crate takes OS randomness instead of a seeded source:
-/// `ring` seals its `SecureRandom` trait, so its key generation cannot be fed from our RNG.
-/// Handshake tests therefore cannot replay byte-identical key shares; they compare
-/// behaviour, not bytes. (ECDSA signing in [`crate::cert`] likewise draws from it.)
+/// This is one of the two places where the crate takes OS randomness instead of a seeded
+/// source (ECDSA signing in [`crate::cert`] is the other): `ring` seals its `SecureRandom`
+/// trait, so its key generation cannot be fed from our RNG. The endpoint therefore treats
+/// the results as inputs ([`crate::CryptoDraw`]): [`crate::Draws::Record`] keeps our public
+/// key and the shared secret, and [`crate::Draws::Replay`] hands them back without calling
+/// this type, so a recorded handshake replays byte for byte.
 pub struct KeyExchange {
     group: NamedGroup,
     private: agreement::EphemeralPrivateKey,

@@ -2,7 +2,7 @@
 //!
 //! Everything the handshake and record layer need from cryptography lives here, as plain
 //! functions and small types; none of it reads the clock, and only [`KeyExchange::generate`]
-//! draws OS randomness (see there).
+//! draws OS randomness (see there, and [`crate::Draws`] for recording and replaying it).
 //!
 //! # API
 //! - Negotiation vocabulary: [`CipherSuite`] (the three ECDHE-ECDSA AEAD suites WebRTC uses),
