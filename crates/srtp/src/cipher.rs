@@ -4,9 +4,7 @@
 //! packet costs only its own blocks.
 
 use aes::cipher::{InnerIvInit, KeyInit, StreamCipher};
-use hmac::{Hmac, Mac};
 use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-use sha1::Sha1;
 
 use crate::Error;
 use crate::kdf::{self, Label};
@@ -60,60 +58,173 @@ impl Cipher {
     }
 }
 
-/// AES-128 in counter mode (RFC 3711 §4.1.1) and HMAC-SHA1 (RFC 3711 §4.2.1).
+/// AES-128 in counter mode (RFC 3711 §4.1.1) and HMAC-SHA1 (RFC 3711 §4.2.1, RFC 2104).
+///
+/// HMAC-SHA1 is run on the SHA-1 compression function directly: the inner and outer states
+/// after the key's ipad and opad blocks are computed once, so a packet costs its own blocks,
+/// passed in one call straight from the packet buffer (no block buffer, no copies but the
+/// last partial block), and one outer block.
 #[derive(Clone)]
 pub(crate) struct CmCipher {
     aes: aes::Aes128Enc,
     /// k_s * 2^16 (RFC 3711 §4.1.1).
     salt: u128,
-    /// HMAC already keyed: inner and outer pads absorbed, cloned per packet.
-    mac: Hmac<Sha1>,
+    /// SHA-1 state after the block (K XOR ipad).
+    inner: [u32; 5],
+    /// SHA-1 state after the block (K XOR opad).
+    outer: [u32; 5],
 }
+
+/// The SHA-1 block size.
+const BLOCK: usize = 64;
+
+/// The SHA-1 initial state (FIPS 180-4 §5.3.1).
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xefcd_ab89,
+    0x98ba_dcfe,
+    0x1032_5476,
+    0xc3d2_e1f0,
+];
+
+type AesCtr<'a> = ctr::Ctr128BE<&'a aes::Aes128Enc>;
 
 impl CmCipher {
     pub(crate) fn new(key: &[u8], salt: [u8; 14], auth_key: &[u8]) -> Result<Self, Error> {
+        // RFC 2104: keys longer than a block are hashed first; SRTP's are 20 octets.
+        let mut k = [0u8; BLOCK];
+        k.get_mut(..auth_key.len())
+            .ok_or(Error::BadKeyingMaterial)?
+            .copy_from_slice(auth_key);
+        let pad = |byte: u8| {
+            let mut block = k;
+            block.iter_mut().for_each(|b| *b ^= byte);
+            let mut state = SHA1_IV;
+            compress(&mut state, &block);
+            state
+        };
         Ok(CmCipher {
             aes: aes::Aes128Enc::new_from_slice(key).map_err(|_| Error::BadKeyingMaterial)?,
             salt: u128::from_be_bytes(pad16(&salt)),
-            mac: <Hmac<Sha1> as Mac>::new_from_slice(auth_key)
-                .map_err(|_| Error::BadKeyingMaterial)?,
+            inner: pad(0x36),
+            outer: pad(0x5c),
         })
     }
 
-    /// XORs the keystream for (`ssrc`, `index`) into `data`: IV = (k_s * 2^16) XOR
-    /// (SSRC * 2^64) XOR (i * 2^16), RFC 3711 §4.1.1 (`index` is the 48-bit SRTP packet index
-    /// or the 31-bit SRTCP index).
+    /// The keystream for (`ssrc`, `index`): IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR
+    /// (i * 2^16), RFC 3711 §4.1.1 (`index` is the 48-bit SRTP packet index or the 31-bit
+    /// SRTCP index).
     #[inline]
-    pub(crate) fn apply_keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
+    fn keystream(&self, ssrc: u32, index: u64) -> AesCtr<'_> {
         let iv = self.salt ^ (u128::from(ssrc) << 64) ^ (u128::from(index) << 16);
         // Borrowing the key schedule (704 octets with the software fallback) instead of cloning it.
         let core = ctr::CtrCore::<&aes::Aes128Enc, ctr::flavors::Ctr128BE>::inner_iv_init(
             &self.aes,
             &iv.to_be_bytes().into(),
         );
-        let mut ctr = ctr::Ctr128BE::from_core(core);
-        ctr.apply_keystream(data);
+        ctr::Ctr128BE::from_core(core)
+    }
+
+    /// XORs the keystream for (`ssrc`, `index`) into `data`.
+    #[inline]
+    pub(crate) fn apply_keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
+        self.keystream(ssrc, index).apply_keystream(data);
     }
 
     /// HMAC-SHA1 over `message` then `trailer` (the ROC for SRTP, nothing for SRTCP), all 20
     /// octets (RFC 3711 §4.2.1).
-    #[inline]
     pub(crate) fn tag(&self, message: &[u8], trailer: &[u8]) -> [u8; 20] {
-        let mut mac = self.mac.clone();
-        mac.update(message);
-        mac.update(trailer);
-        mac.finalize().into_bytes().into()
+        let mut state = self.inner;
+        let (blocks, rest) = message.as_chunks::<BLOCK>();
+        compress_all(&mut state, blocks);
+        self.finish(state, rest, trailer, message.len())
     }
 
     /// Checks a truncated tag in constant time.
     #[inline]
     pub(crate) fn verify(&self, message: &[u8], trailer: &[u8], tag: &[u8]) -> Result<(), Error> {
-        let mut mac = self.mac.clone();
-        mac.update(message);
-        mac.update(trailer);
-        mac.verify_truncated_left(tag)
-            .map_err(|_| Error::AuthenticationFailed)
+        let computed = self.tag(message, trailer);
+        let expected = computed
+            .get(..tag.len())
+            .ok_or(Error::AuthenticationFailed)?;
+        let diff = expected
+            .iter()
+            .zip(tag)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if std::hint::black_box(diff) == 0 {
+            Ok(())
+        } else {
+            Err(Error::AuthenticationFailed)
+        }
     }
+
+    /// The HMAC after the inner state has absorbed all complete blocks: `rest` is the message's
+    /// last partial block, `len` the message length (without the trailer).
+    #[inline]
+    fn finish(&self, mut state: [u32; 5], rest: &[u8], trailer: &[u8], len: usize) -> [u8; 20] {
+        // rest || trailer || 0x80 || zeros || bit length, one or two blocks.
+        let mut last = [0u8; 2 * BLOCK];
+        let tail = rest.len() + trailer.len();
+        let total = (BLOCK + len + trailer.len()) as u64 * 8;
+        let blocks = if tail + 9 <= BLOCK { 1 } else { 2 };
+        // rest is shorter than a block and the trailer at most 4 octets, so all fits.
+        if let Some((message, padding)) = last.split_at_mut_checked(tail)
+            && let Some((m, t)) = message.split_at_mut_checked(rest.len())
+        {
+            m.copy_from_slice(rest);
+            t.copy_from_slice(trailer);
+            if let Some(b) = padding.first_mut() {
+                *b = 0x80;
+            }
+        }
+        if let Some(l) = last
+            .get_mut(..blocks * BLOCK)
+            .and_then(|l| l.last_chunk_mut::<8>())
+        {
+            *l = total.to_be_bytes();
+        }
+        compress_all(
+            &mut state,
+            last.as_chunks::<BLOCK>()
+                .0
+                .get(..blocks)
+                .unwrap_or_default(),
+        );
+        let inner = digest(state);
+        let mut block = [0u8; BLOCK];
+        let (d, p) = block.split_at_mut(20);
+        d.copy_from_slice(&inner);
+        if let Some(b) = p.first_mut() {
+            *b = 0x80;
+        }
+        if let Some(l) = block.last_chunk_mut::<8>() {
+            *l = ((BLOCK + 20) as u64 * 8).to_be_bytes();
+        }
+        let mut state = self.outer;
+        compress(&mut state, &block);
+        digest(state)
+    }
+}
+
+/// Runs the SHA-1 compression function over `blocks`.
+#[inline]
+fn compress_all(state: &mut [u32; 5], blocks: &[[u8; BLOCK]]) {
+    sha1::block_api::compress(state, blocks);
+}
+
+#[inline]
+fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
+    compress_all(state, std::slice::from_ref(block));
+}
+
+/// The SHA-1 digest of a final state.
+#[inline]
+fn digest(state: [u32; 5]) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    for (o, s) in out.as_chunks_mut::<4>().0.iter_mut().zip(state) {
+        *o = s.to_be_bytes();
+    }
+    out
 }
 
 /// AES-GCM from ring (RFC 7714).
