@@ -61,6 +61,11 @@ pub struct PeerConfig {
     /// DTLS retransmissions of one flight before the handshake fails (default 16, about two
     /// minutes with the defaults above).
     pub dtls_max_retransmits: u32,
+    /// Record every input into a replayable stream, taken with
+    /// [`PeerConnection::take_recording`](crate::PeerConnection::take_recording) (see
+    /// [`Recording`](crate::Recording)). Default false. The stream holds the call's DTLS
+    /// secrets (like a key log), not the certificate's private key.
+    pub record: bool,
 }
 
 impl PeerConfig {
@@ -90,6 +95,7 @@ impl PeerConfig {
             dtls_initial_timeout: Duration::from_millis(250),
             dtls_max_timeout: Duration::from_secs(8),
             dtls_max_retransmits: 16,
+            record: false,
         }
     }
 }

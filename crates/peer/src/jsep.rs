@@ -318,10 +318,7 @@ impl PeerConnection {
         }
     }
 
-    /// Creates an offer (RFC 8829 §5.2): every transceiver as a media section, BUNDLEd,
-    /// with `a=setup:actpass`, our ICE credentials, fingerprint and the candidates gathered
-    /// so far. Allowed in stable and have-local-offer.
-    pub fn create_offer(&mut self) -> Result<String, Error> {
+    pub(crate) fn create_offer_inner(&mut self) -> Result<String, Error> {
         self.require_state(
             "create_offer",
             &[SignalingState::Stable, SignalingState::HaveLocalOffer],
@@ -402,10 +399,7 @@ impl PeerConnection {
         Ok(text)
     }
 
-    /// Creates an answer to the remote offer (RFC 8829 §5.3): supported sections accepted
-    /// with the intersection of codecs and extensions (remote payload types and ids) and
-    /// directions, the rest rejected with port 0; `a=setup:active` (or the role in use).
-    pub fn create_answer(&mut self) -> Result<String, Error> {
+    pub(crate) fn create_answer_inner(&mut self) -> Result<String, Error> {
         self.require_state("create_answer", &[SignalingState::HaveRemoteOffer])?;
         let Some(offer) = self.pending_remote.clone() else {
             return Err(invalid("no remote offer"));
@@ -609,9 +603,11 @@ impl PeerConnection {
 
     // ----- setting descriptions ------------------------------------------------------------
 
-    /// Applies our own offer or answer (normally the text `create_offer` / `create_answer`
-    /// returned), or rolls back (`SdpType::Rollback`, the text is ignored).
-    pub fn set_local_description(&mut self, typ: SdpType, sdp: &str) -> Result<(), Error> {
+    pub(crate) fn set_local_description_inner(
+        &mut self,
+        typ: SdpType,
+        sdp: &str,
+    ) -> Result<(), Error> {
         match typ {
             SdpType::Offer => {
                 self.require_state(
@@ -671,9 +667,11 @@ impl PeerConnection {
         Ok(())
     }
 
-    /// Applies the peer's offer or answer, or rolls back. A remote offer in
-    /// have-local-offer rolls our offer back first (W3C perfect negotiation).
-    pub fn set_remote_description(&mut self, typ: SdpType, sdp: &str) -> Result<(), Error> {
+    pub(crate) fn set_remote_description_inner(
+        &mut self,
+        typ: SdpType,
+        sdp: &str,
+    ) -> Result<(), Error> {
         match typ {
             SdpType::Offer => {
                 self.require_state(

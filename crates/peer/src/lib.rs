@@ -113,13 +113,24 @@
 //! FEC/RED, sending transport-cc feedback or bandwidth estimation,
 //! and a new DTLS association when the remote certificate changes in a renegotiation.
 //!
+//! ## Record & replay
+//! With [`PeerConfig::record`], the core writes every input (API calls, datagrams with their
+//! addresses, time steps, and what DTLS drew from the OS generator) and a digest of every
+//! output into a compact stream: drain it with [`PeerConnection::take_recording`] after each
+//! step and append it to a file. [`Recording::parse`] reads the file and [`Replayer`] feeds
+//! it into a fresh core, checking that every output is the same; a divergence names the
+//! first input whose output differs ([`ReplayError::Diverged`]). The `replay` example is
+//! the command-line tool: `cargo run -p nutshell-peer --example replay -- FILE [-v]`.
+//! The format is described in the source of the `record` module.
+//!
 //! ## Time, errors, panics
 //! - **Time** is input: every `handle_*` takes `now`, which never goes backwards (an earlier
 //!   value counts as the latest seen); commands act at the latest `now` seen. The core reads
 //!   no clock: the NTP time of sender reports comes from
 //!   [`PeerConfig::wall_clock_at_start`]. [`PeerConnection::poll_timeout`] is a cached
 //!   value, O(1).
-//! - **Randomness** comes from [`PeerConfig::seed`] (ECDHE keys inside DTLS use `ring`).
+//! - **Randomness** comes from [`PeerConfig::seed`]; ECDHE keys and ECDSA signatures inside
+//!   DTLS come from `ring` (the OS generator), and a recording keeps their results.
 //! - **Errors:** network input never produces an error: malformed, unauthenticated or
 //!   unexpected datagrams are dropped, traced and counted in [`PeerStats`]. Commands return
 //!   [`Error`] only for misuse (wrong signaling state, an invalid description, an unknown
@@ -148,6 +159,7 @@ mod config;
 mod jsep;
 mod media;
 mod peer;
+mod record;
 mod rng;
 mod rtcp;
 mod stats;
@@ -157,6 +169,7 @@ pub use codec::{Codec, CodecKind, MediaKind, default_codecs, default_extensions}
 pub use config::PeerConfig;
 pub use jsep::{SdpType, SignalingState};
 pub use peer::PeerConnection;
+pub use record::{Recording, RecordingError, ReplayError, ReplaySummary, Replayer, Step};
 pub use sdp::Direction;
 pub use stats::{PeerStats, StreamStats};
 

@@ -89,6 +89,10 @@ pub struct PeerConnection {
     pub(crate) timeout: Option<Instant>,
     pub(crate) counters: Counters,
     pub(crate) closed: bool,
+    // --- record & replay
+    pub(crate) recorder: Option<crate::record::Recorder>,
+    /// DTLS draws a replay feeds to the DTLS endpoint when it starts.
+    pub(crate) replay_draws: Option<VecDeque<dtls::CryptoDraw>>,
 }
 
 impl PeerConnection {
@@ -101,6 +105,9 @@ impl PeerConnection {
         );
         let cname = rng.token(16);
         let session_id = rng.next_u64() >> 2;
+        let recorder = config
+            .record
+            .then(|| crate::record::Recorder::new(&config, now));
         PeerConnection {
             config,
             rng,
@@ -149,6 +156,8 @@ impl PeerConnection {
             timeout: None,
             counters: Counters::default(),
             closed: false,
+            recorder,
+            replay_draws: None,
         }
     }
 
@@ -243,9 +252,7 @@ impl PeerConnection {
 
     // ----- commands ------------------------------------------------------------------------
 
-    /// Tells the core about a socket the runtime bound: host candidates are gathered on it
-    /// (loopback only with [`PeerConfig::include_loopback`]). Returns whether it was used.
-    pub fn add_local_socket(&mut self, addr: SocketAddr) -> Result<bool, Error> {
+    pub(crate) fn add_local_socket_inner(&mut self, addr: SocketAddr) -> Result<bool, Error> {
         if self.closed {
             return Err(Error::Closed);
         }
@@ -257,10 +264,11 @@ impl PeerConnection {
         Ok(used)
     }
 
-    /// Adds a local track of `kind` in stream `stream_id`: reuses a transceiver a remote
-    /// offer created for that kind that has no track yet (W3C addTrack), or adds a sendrecv
-    /// transceiver. Fires [`PeerEvent::NegotiationNeeded`].
-    pub fn add_track(&mut self, kind: MediaKind, stream_id: &str) -> Result<TrackId, Error> {
+    pub(crate) fn add_track_inner(
+        &mut self,
+        kind: MediaKind,
+        stream_id: &str,
+    ) -> Result<TrackId, Error> {
         if self.closed {
             return Err(Error::Closed);
         }
@@ -287,9 +295,7 @@ impl PeerConnection {
         Ok(TrackId(index))
     }
 
-    /// Adds a transceiver of `kind` with `direction` and no stream (W3C addTransceiver).
-    /// A sending direction gets a track writable through the returned id.
-    pub fn add_transceiver(
+    pub(crate) fn add_transceiver_inner(
         &mut self,
         kind: MediaKind,
         direction: Direction,
@@ -305,8 +311,11 @@ impl PeerConnection {
         Ok(TrackId(index))
     }
 
-    /// Changes a transceiver's direction; takes effect at the next negotiation.
-    pub fn set_direction(&mut self, track: TrackId, direction: Direction) -> Result<(), Error> {
+    pub(crate) fn set_direction_inner(
+        &mut self,
+        track: TrackId,
+        direction: Direction,
+    ) -> Result<(), Error> {
         let t = self
             .transceivers
             .get_mut(track.0)
@@ -335,11 +344,7 @@ impl PeerConnection {
         }
     }
 
-    /// Adds a remote candidate (trickle ICE), as `addIceCandidate`: `candidate` is the
-    /// `candidate:…` text; an empty one means end-of-candidates. `sdp_mid` / `mline_index`
-    /// name the media section (with BUNDLE they all share one transport). Unusable
-    /// candidates (mDNS names, TCP) are ignored.
-    pub fn add_ice_candidate(
+    pub(crate) fn add_ice_candidate_inner(
         &mut self,
         candidate: &str,
         sdp_mid: Option<&str>,
@@ -382,10 +387,7 @@ impl PeerConnection {
         Ok(())
     }
 
-    /// Restarts ICE (RFC 8445 §9): new local credentials go into the next offer, which the
-    /// caller must make ([`PeerEvent::NegotiationNeeded`]); the current path stays in use
-    /// until a new one is selected. DTLS and SRTP are kept.
-    pub fn restart_ice(&mut self) -> Result<(), Error> {
+    pub(crate) fn restart_ice_inner(&mut self) -> Result<(), Error> {
         if self.closed {
             return Err(Error::Closed);
         }
@@ -398,9 +400,7 @@ impl PeerConnection {
         Ok(())
     }
 
-    /// Closes the connection: ICE and DTLS are closed (DTLS sends close_notify), and every
-    /// further command fails with [`Error::Closed`].
-    pub fn close(&mut self) {
+    pub(crate) fn close_inner(&mut self) {
         if self.closed {
             return;
         }
@@ -415,8 +415,7 @@ impl PeerConnection {
         self.pump();
     }
 
-    /// Asks the remote sender on `mid` for a key frame (PLI, RFC 4585 §6.3.1).
-    pub fn request_keyframe(&mut self, mid: &str) -> Result<(), Error> {
+    pub(crate) fn request_keyframe_inner(&mut self, mid: &str) -> Result<(), Error> {
         let index = self
             .transceivers
             .iter()
@@ -427,11 +426,7 @@ impl PeerConnection {
         Ok(())
     }
 
-    /// Writes one encoded frame (an Opus packet, a VP8 frame, an H.264 access unit in
-    /// Annex B form) lasting `duration`: packetized for the negotiated codec, stamped with
-    /// sequence numbers, timestamp and header extensions, protected and queued. Before the
-    /// connection is up the frame is dropped (counted) but the timestamp still advances.
-    pub fn write_frame(
+    pub(crate) fn write_frame_inner(
         &mut self,
         track: TrackId,
         duration: Duration,
@@ -493,10 +488,12 @@ impl PeerConnection {
         Ok(())
     }
 
-    /// Sets the audio level (RFC 6464: `level` in -dBov, 0–127, and whether the frame
-    /// holds voice) carried by the track's next packets; the core does not decode audio,
-    /// so it sends 127 (silence) until told.
-    pub fn set_audio_level(&mut self, track: TrackId, level: u8, voice: bool) -> Result<(), Error> {
+    pub(crate) fn set_audio_level_inner(
+        &mut self,
+        track: TrackId,
+        level: u8,
+        voice: bool,
+    ) -> Result<(), Error> {
         let t = self
             .transceivers
             .get_mut(track.0)
@@ -505,10 +502,7 @@ impl PeerConnection {
         Ok(())
     }
 
-    /// Writes a whole RTP packet (for forwarders): its payload type, sequence number,
-    /// timestamp, marker and payload are kept; the SSRC becomes the track's and the header
-    /// extensions ours. Dropped (counted) before the connection is up.
-    pub fn write_rtp(&mut self, track: TrackId, packet: &[u8]) -> Result<(), Error> {
+    pub(crate) fn write_rtp_inner(&mut self, track: TrackId, packet: &[u8]) -> Result<(), Error> {
         if self.closed {
             return Err(Error::Closed);
         }
@@ -652,9 +646,7 @@ impl PeerConnection {
 
     // ----- the state-machine verbs ---------------------------------------------------------
 
-    /// A datagram arrived on one of the runtime's sockets. Never fails: anything that is not
-    /// for us is dropped and counted.
-    pub fn handle_receive(&mut self, now: Instant, r: Receive<'_>) {
+    pub(crate) fn handle_receive_inner(&mut self, now: Instant, r: Receive<'_>) {
         self.advance(now);
         if self.closed {
             return;
@@ -694,8 +686,7 @@ impl PeerConnection {
         self.pump();
     }
 
-    /// Runs the timers due at `now`. Early or spurious calls are harmless.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub(crate) fn handle_timeout_inner(&mut self, now: Instant) {
         self.advance(now);
         if self.closed {
             return;
@@ -745,15 +736,11 @@ impl PeerConnection {
         base.saturating_mul(factor) / 1000
     }
 
-    /// The next datagram to send.
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    pub(crate) fn poll_transmit_inner(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    /// The next event.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<PeerEvent> {
+    pub(crate) fn poll_event_inner(&mut self) -> Option<PeerEvent> {
         self.events.pop_front()
     }
 
@@ -943,6 +930,11 @@ impl PeerConnection {
         // purpose, RFC 6347 §4.2.1), and a client that changes its ClientHello after the
         // cookie exchange (str0m's hybrid DTLS 1.3/1.2 client) would never get past it.
         cfg.cookie_exchange = false;
+        cfg.draws = match self.replay_draws.take() {
+            Some(queue) => dtls::Draws::Replay(queue),
+            None if self.recorder.is_some() => dtls::Draws::Record,
+            None => dtls::Draws::Live,
+        };
         let mut d = Dtls::new(cfg, self.now);
         for early in std::mem::take(&mut self.early_dtls) {
             d.handle_receive(self.now, &early);
