@@ -63,7 +63,8 @@ impl Cipher {
 /// HMAC-SHA1 is run on the SHA-1 compression function directly: the inner and outer states
 /// after the key's ipad and opad blocks are computed once, so a packet costs its own blocks,
 /// passed in one call straight from the packet buffer (no block buffer, no copies but the
-/// last partial block), and one outer block.
+/// last partial block), and one outer block. Protecting interleaves encryption and hashing
+/// ([`CmCipher::seal`]).
 #[derive(Clone)]
 pub(crate) struct CmCipher {
     aes: aes::Aes128Enc,
@@ -74,6 +75,10 @@ pub(crate) struct CmCipher {
     /// SHA-1 state after the block (K XOR opad).
     outer: [u32; 5],
 }
+
+/// Octets encrypted per step of [`CmCipher::seal`], chosen by measurement (64 beat 32, 48, 96,
+/// 128 and 256 on an AMD EPYC (Zen 3) with the SHA and AES instructions).
+const CHUNK: usize = 64;
 
 /// The SHA-1 block size.
 const BLOCK: usize = 64;
@@ -142,6 +147,49 @@ impl CmCipher {
         let (blocks, rest) = message.as_chunks::<BLOCK>();
         compress_all(&mut state, blocks);
         self.finish(state, rest, trailer, message.len())
+    }
+
+    /// Encrypts `data[clear..]` in place and returns HMAC-SHA1 over `data` (now ciphertext
+    /// after `clear`) then `trailer`: [`CmCipher::apply_keystream`] then [`CmCipher::tag`],
+    /// interleaved.
+    ///
+    /// SHA-1 is one long dependency chain (about 120 cycles a block with the SHA extensions)
+    /// that leaves the AES units idle, so the loop encrypts [`CHUNK`] octets, then hashes the
+    /// complete blocks that end before that chunk, and the out-of-order core runs the next
+    /// chunk's AES beside the previous blocks' SHA-1. Hashing only blocks that end before the
+    /// chunk just encrypted matters: reading ciphertext right after its (differently aligned)
+    /// stores defeats store-to-load forwarding and made the interleaved loop slower than none.
+    pub(crate) fn seal(
+        &self,
+        ssrc: u32,
+        index: u64,
+        data: &mut [u8],
+        clear: usize,
+        trailer: &[u8],
+    ) -> [u8; 20] {
+        let mut ctr = self.keystream(ssrc, index);
+        let mut state = self.inner;
+        let len = data.len();
+        // data[..done] is final (clear header or ciphertext); data[..hashed] is hashed.
+        let mut done = clear.min(len);
+        let mut hashed = 0;
+        while done < len {
+            let start = done;
+            done = len.min(start + CHUNK);
+            if let Some(chunk) = data.get_mut(start..done) {
+                ctr.apply_keystream(chunk);
+            }
+            let ready = start - start % BLOCK;
+            if ready > hashed {
+                if let Some(blocks) = data.get(hashed..ready) {
+                    compress_all(&mut state, blocks.as_chunks::<BLOCK>().0);
+                }
+                hashed = ready;
+            }
+        }
+        let (blocks, rest) = data.get(hashed..).unwrap_or_default().as_chunks::<BLOCK>();
+        compress_all(&mut state, blocks);
+        self.finish(state, rest, trailer, len)
     }
 
     /// Checks a truncated tag in constant time.

@@ -227,13 +227,8 @@ impl Context {
         match &self.rtp {
             Cipher::Cm(c) => {
                 let tag_len = self.profile.rtp_tag_len();
-                let payload = buf
-                    .data_mut()
-                    .get_mut(header.len..)
-                    .ok_or(Error::TooShort)?;
-                c.apply_keystream(header.ssrc, index, payload);
                 let roc = ((index >> 16) as u32).to_be_bytes();
-                let tag = c.tag(buf.data(), &roc);
+                let tag = c.seal(header.ssrc, index, buf.data_mut(), header.len, &roc);
                 buf.append_bytes(tag.get(..tag_len).ok_or(Error::TooShort)?);
             }
             Cipher::Gcm(g) => {
@@ -330,10 +325,8 @@ impl Context {
         match &self.rtcp {
             Cipher::Cm(c) => {
                 let tag_len = self.profile.rtcp_tag_len();
-                let payload = buf.data_mut().get_mut(8..).ok_or(Error::TooShort)?;
-                c.apply_keystream(ssrc, u64::from(index), payload);
+                let tag = c.seal(ssrc, u64::from(index), buf.data_mut(), 8, &e_index);
                 buf.append_bytes(&e_index);
-                let tag = c.tag(buf.data(), &[]);
                 buf.append_bytes(tag.get(..tag_len).ok_or(Error::TooShort)?);
             }
             Cipher::Gcm(g) => {
