@@ -192,22 +192,60 @@ impl CmCipher {
         self.finish(state, rest, trailer, len)
     }
 
+    /// Checks `tag` (HMAC-SHA1 over `data` then `trailer`, truncated) in constant time and
+    /// decrypts `data[clear..]` in place: [`CmCipher::verify`] then
+    /// [`CmCipher::apply_keystream`], interleaved as in [`CmCipher::seal`]: each step hashes
+    /// the next blocks, then decrypts the [`CHUNK`]-octet chunks that are hashed already (the
+    /// MAC is over the ciphertext). If the tag does not match, the keystream is applied again,
+    /// so on error `data` holds the ciphertext it came with.
+    pub(crate) fn open(
+        &self,
+        ssrc: u32,
+        index: u64,
+        data: &mut [u8],
+        clear: usize,
+        trailer: &[u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        let mut ctr = self.keystream(ssrc, index);
+        let mut state = self.inner;
+        let len = data.len();
+        let full = len - len % BLOCK;
+        let start = clear.min(len);
+        // data[..hashed] is hashed; data[start..done] is decrypted.
+        let mut hashed = 0;
+        let mut done = start;
+        while hashed < full {
+            let next = full.min(hashed + CHUNK);
+            if let Some(blocks) = data.get(hashed..next) {
+                compress_all(&mut state, blocks.as_chunks::<BLOCK>().0);
+            }
+            hashed = next;
+            while done + CHUNK <= hashed {
+                if let Some(chunk) = data.get_mut(done..done + CHUNK) {
+                    ctr.apply_keystream(chunk);
+                }
+                done += CHUNK;
+            }
+        }
+        let rest = data.get(full..).unwrap_or_default();
+        let computed = self.finish(state, rest, trailer, len);
+        if let Some(chunk) = data.get_mut(done..) {
+            ctr.apply_keystream(chunk);
+        }
+        let result = verify(&computed, tag);
+        if result.is_err()
+            && let Some(decrypted) = data.get_mut(start..)
+        {
+            self.apply_keystream(ssrc, index, decrypted);
+        }
+        result
+    }
+
     /// Checks a truncated tag in constant time.
     #[inline]
     pub(crate) fn verify(&self, message: &[u8], trailer: &[u8], tag: &[u8]) -> Result<(), Error> {
-        let computed = self.tag(message, trailer);
-        let expected = computed
-            .get(..tag.len())
-            .ok_or(Error::AuthenticationFailed)?;
-        let diff = expected
-            .iter()
-            .zip(tag)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if std::hint::black_box(diff) == 0 {
-            Ok(())
-        } else {
-            Err(Error::AuthenticationFailed)
-        }
+        verify(&self.tag(message, trailer), tag)
     }
 
     /// The HMAC after the inner state has absorbed all complete blocks: `rest` is the message's
@@ -267,6 +305,23 @@ fn compress_all(state: &mut [u32; 5], blocks: &[[u8; BLOCK]]) {
 #[inline]
 fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
     compress_all(state, std::slice::from_ref(block));
+}
+
+/// Compares a computed tag with a received (truncated) one in constant time.
+#[inline]
+fn verify(computed: &[u8; 20], tag: &[u8]) -> Result<(), Error> {
+    let expected = computed
+        .get(..tag.len())
+        .ok_or(Error::AuthenticationFailed)?;
+    let diff = expected
+        .iter()
+        .zip(tag)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    if std::hint::black_box(diff) == 0 {
+        Ok(())
+    } else {
+        Err(Error::AuthenticationFailed)
+    }
 }
 
 /// The SHA-1 digest of a final state.

@@ -437,16 +437,11 @@ fn open_rtp<B: Buffer + ?Sized>(
     match cipher {
         Cipher::Cm(c) => {
             let (body, tag) = buf
-                .data()
-                .split_at_checked(body_len)
+                .data_mut()
+                .split_at_mut_checked(body_len)
                 .ok_or(Error::TooShort)?;
             let roc = ((index >> 16) as u32).to_be_bytes();
-            c.verify(body, &roc, tag)?;
-            let payload = buf
-                .data_mut()
-                .get_mut(header.len..body_len)
-                .ok_or(Error::TooShort)?;
-            c.apply_keystream(header.ssrc, index, payload);
+            c.open(header.ssrc, index, body, header.len, &roc, tag)?;
         }
         Cipher::Gcm(g) => {
             let (aad, sealed) = buf

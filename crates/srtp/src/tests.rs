@@ -633,10 +633,19 @@ proptest! {
         let mut sealed = data.clone();
         prop_assert_eq!(c.seal(ssrc, index, &mut sealed, clear, &trailer), expected_tag);
         prop_assert_eq!(&sealed, &expected);
+        // The interleaved open: a bad tag leaves the ciphertext, a good one decrypts.
+        let mut opened = sealed.clone();
+        let mut bad = expected_tag;
+        bad[flip.index(10)] ^= 1 << bit;
+        prop_assert_eq!(
+            c.open(ssrc, index, &mut opened, clear, &trailer, &bad[..10]),
+            Err(Error::AuthenticationFailed)
+        );
+        prop_assert_eq!(&opened, &sealed);
+        prop_assert_eq!(c.open(ssrc, index, &mut opened, clear, &trailer, &expected_tag[..10]), Ok(()));
+        prop_assert_eq!(&opened, &data);
         prop_assert_eq!(c.verify(&ours, &trailer, &tag[..10]), Ok(()));
         prop_assert_eq!(c.verify(&ours, &trailer, &tag[..4]), Ok(()));
-        let mut bad = tag;
-        bad[flip.index(10)] ^= 1 << bit;
         prop_assert_eq!(c.verify(&ours, &trailer, &bad[..10]), Err(Error::AuthenticationFailed));
         if !ours.is_empty() {
             let at = flip.index(ours.len());
@@ -646,7 +655,7 @@ proptest! {
     }
 
     /// A flipped bit fails `unprotect_rtp` of the AES-CM profiles and leaves the buffer as it
-    /// was (the tag is checked before anything is decrypted).
+    /// was (what was decrypted while hashing is encrypted again).
     #[test]
     fn aes_cm_bit_flip_leaves_buffer(
         sha1_32 in any::<bool>(),
