@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let start = data.as_ptr() as usize;
     let end = start + data.len();
     let p = d.payload.as_ptr() as usize;
-    assert!(p >= start && p + d.payload.len() <= end, "payload outside input");
+    assert!(
+        p >= start && p + d.payload.len() <= end,
+        "payload outside input"
+    );
     assert!(!d.payload.is_empty());
     assert_eq!(p + d.payload.len(), end, "payload is the input's tail");
     let descriptor = d.descriptor_len(data);

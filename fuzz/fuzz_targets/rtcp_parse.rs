@@ -10,7 +10,10 @@ use nutshell_rtp::{
 
 fn reparse(out: &[u8]) -> RtcpPacket<'_> {
     let mut it = RtcpPackets::new(out);
-    let p = it.next().expect("one packet").expect("a rebuilt packet parses");
+    let p = it
+        .next()
+        .expect("one packet")
+        .expect("a rebuilt packet parses");
     assert!(it.next().is_none());
     p
 }

@@ -13,10 +13,17 @@ fuzz_target!(|data: &[u8]| {
         let written = first.to_string();
         let second = SessionDescription::parse(&written).expect("our own output must parse");
         assert_eq!(second, first, "reparse differs:\n{written}");
-        assert_eq!(second.to_string(), written, "serialization is not a fixed point");
+        assert_eq!(
+            second.to_string(),
+            written,
+            "serialization is not a fixed point"
+        );
     }
     if let Ok(c) = Candidate::parse(text) {
         let written = c.to_string();
-        assert_eq!(Candidate::parse(&written).expect("our own candidate must parse"), c);
+        assert_eq!(
+            Candidate::parse(&written).expect("our own candidate must parse"),
+            c
+        );
     }
 });
