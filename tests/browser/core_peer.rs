@@ -11,9 +11,14 @@
 //! prints its offer and reads the answer. Every RTP packet received goes back to the sender
 //! on our transceiver of the same mid. It stops when stdin closes and prints its figures as
 //! one JSON line on stderr.
+//!
+//! With a [`Record`] it records the call (`PeerConfig::record`), appending the recorded
+//! bytes to the file after each pass of its loop; with a frame limit it stops appending
+//! once that many frames were received, which keeps a committed recording small (the file
+//! then ends at a whole entry and replays up to there).
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -23,17 +28,47 @@ use peer::dtls::cert::Certificate;
 use peer::{Codec, MediaKind, PeerConfig, PeerConnection, PeerEvent, Protocol, Receive, SdpType};
 use serde_json::{Value, json};
 
+/// Where the call is recorded, and after how many received frames the file stops growing
+/// (`None`: the whole call).
+pub struct Record {
+    pub path: std::path::PathBuf,
+    pub max_frames: Option<u64>,
+}
+
+/// The recording file being written.
+struct RecordFile {
+    file: std::fs::File,
+    max_frames: Option<u64>,
+}
+
+impl RecordFile {
+    /// Appends the core's recorded bytes, unless the frame limit was reached.
+    fn save(&mut self, pc: &mut PeerConnection, frames: u64) {
+        let chunk = pc.take_recording();
+        if self.max_frames.is_some_and(|m| frames > m) {
+            return;
+        }
+        self.file.write_all(&chunk).expect("write the recording");
+    }
+}
+
 /// Runs the peer on `addr` until stdin closes. `offer`: we send the offer. `profiles`: the
 /// SRTP profiles we allow, comma-separated RFC names without `SRTP_` (empty: the default).
-/// `video`: the only video codec we allow (`H264`; empty: the default codecs).
-pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str) {
+/// `video`: the only video codec we allow (`H264`; empty: the default codecs). `record`:
+/// record the call into a file.
+pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str, record: Option<Record>) {
     let cert = Certificate::generate().expect("certificate");
     let start = Instant::now();
     let mut config = PeerConfig {
         seed: u64::from(std::process::id()),
         wall_clock_at_start: std::time::SystemTime::now(),
+        record: record.is_some(),
         ..PeerConfig::new(cert)
     };
+    let mut record = record.map(|r| RecordFile {
+        file: std::fs::File::create(&r.path).expect("create the recording"),
+        max_frames: r.max_frames,
+    });
     if !profiles.is_empty() {
         config.srtp_profiles = profiles
             .split(',')
@@ -80,6 +115,7 @@ pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str) {
     let mut echoed = 0u64;
     let mut echo_errors = 0u64;
     let mut kinds: BTreeMap<String, &'static str> = BTreeMap::new();
+    let mut frames = 0u64;
     let mut events = Vec::new();
     let mut buf = vec![0u8; 2048];
     'run: loop {
@@ -149,7 +185,7 @@ pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str) {
                     kinds.insert(info.mid.clone(), kind);
                     events.push(format!("{:.3} track {} {kind}", secs(start), info.mid));
                 }
-                PeerEvent::Frame { .. } => {}
+                PeerEvent::Frame { .. } => frames += 1,
                 other => events.push(format!("{:.3} {other:?}", secs(start))),
             }
         }
@@ -179,6 +215,12 @@ pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str) {
         if pc.poll_timeout().is_some_and(|t| t <= now) {
             pc.handle_timeout(now);
         }
+        if let Some(r) = record.as_mut() {
+            r.save(&mut pc, frames);
+        }
+    }
+    if let Some(r) = record.as_mut() {
+        r.save(&mut pc, frames);
     }
     let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
     for (mid, n) in &received {
@@ -192,6 +234,7 @@ pub fn run(addr: IpAddr, offer: bool, profiles: &str, video: &str) {
         json!({
             "rtp_received": by_kind,
             "rtp_echoed": echoed,
+            "frames_received": frames,
             "echo_errors": echo_errors,
             "connection_state": format!("{:?}", pc.connection_state()),
             "srtp_profile": stats.srtp_profile,

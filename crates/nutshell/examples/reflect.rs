@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p nutshell --example reflect -- [--offer] [--duration SECONDS]
-//!     [--interfaces loopback|all|ADDR,ADDR…] [--stun stun:HOST:PORT]…
+//!     [--interfaces loopback|all|ADDR,ADDR…] [--stun stun:HOST:PORT]… [--record FILE]
 //! ```
 //!
 //! Answer mode (the default): reads one line of JSON `{"type":"offer","sdp":"…"}` on stdin
@@ -15,6 +15,10 @@
 //! After the description, further stdin lines `{"type":"candidate","candidate":…}` (a
 //! browser's `RTCIceCandidate.toJSON()`, or `null` for end-of-candidates) are trickled in
 //! with `add_ice_candidate`. At exit it prints one line of JSON statistics on stderr.
+//!
+//! `--record FILE` records the call into FILE ([`RtcConfiguration::record`]): replay it with
+//! `cargo run -p nutshell-peer --example replay -- FILE`. The file holds the call's DTLS
+//! secrets (like a key log), not the private key.
 //!
 //! The default interfaces are loopback only; inside a network namespace use `all` or the
 //! namespace's addresses (e.g. `--interfaces 10.77.0.2`).
@@ -35,9 +39,10 @@ struct Args {
     duration: Option<Duration>,
     interfaces: Interfaces,
     stun: Vec<String>,
+    record: Option<std::path::PathBuf>,
 }
 
-const USAGE: &str = "usage: reflect [--offer] [--duration SECONDS] [--interfaces loopback|all|ADDR,…] [--stun URL]…";
+const USAGE: &str = "usage: reflect [--offer] [--duration SECONDS] [--interfaces loopback|all|ADDR,…] [--stun URL]… [--record FILE]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -45,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
         duration: None,
         interfaces: Interfaces::LoopbackOnly,
         stun: Vec::new(),
+        record: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -61,6 +67,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--interfaces" => args.interfaces = value("--interfaces")?.parse()?,
             "--stun" => args.stun.push(value("--stun")?),
+            "--record" => args.record = Some(value("--record")?.into()),
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -194,6 +201,7 @@ async fn run(args: Args) -> Result<(), String> {
     let config = RtcConfiguration {
         ice_servers: args.stun.clone(),
         interfaces: args.interfaces.clone(),
+        record: args.record.clone(),
         ..RtcConfiguration::default()
     };
     let mut pc = RtcPeerConnection::new(config).map_err(|e| e.to_string())?;

@@ -1,7 +1,9 @@
 //! The task that owns the core and the sockets.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -111,6 +113,9 @@ pub(crate) struct Driver {
     counters: Counters,
     /// Set by a close command: reply once the close_notify is sent, then end.
     closing: Option<oneshot::Sender<()>>,
+    /// The file the core's recording is appended to ([`RtcConfiguration::record`]); `None`
+    /// when not recording or after a write error.
+    recording: Option<(PathBuf, std::fs::File)>,
 }
 
 impl Driver {
@@ -131,10 +136,48 @@ impl Driver {
             candidates: Vec::new(),
             counters: Counters::default(),
             closing: None,
+            recording: None,
         }
     }
 
-    fn peer_config(&self, stun_servers: Vec<SocketAddr>) -> PeerConfig {
+    /// Creates (or truncates) the recording file of [`RtcConfiguration::record`]; whether
+    /// the core should record. A file that cannot be created means no recording, with a
+    /// warning: recording never fails the call.
+    fn open_recording(&mut self) -> bool {
+        let Some(path) = self.config.record.clone() else {
+            return false;
+        };
+        match std::fs::File::create(&path) {
+            Ok(file) => {
+                tracing::debug!(path = %path.display(), "recording the call");
+                self.recording = Some((path, file));
+                true
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), %e, "cannot create the recording file: not recording");
+                false
+            }
+        }
+    }
+
+    /// Appends what the core recorded since the last call to the file. A write error stops
+    /// the recording (with a warning); the core's bytes are still taken, so they never pile
+    /// up.
+    fn save_recording(&mut self, core: &mut PeerConnection) {
+        let chunk = core.take_recording();
+        if chunk.is_empty() {
+            return;
+        }
+        let Some((path, file)) = self.recording.as_mut() else {
+            return;
+        };
+        if let Err(e) = file.write_all(&chunk) {
+            tracing::warn!(path = %path.display(), %e, "writing the recording failed: recording stopped");
+            self.recording = None;
+        }
+    }
+
+    fn peer_config(&self, stun_servers: Vec<SocketAddr>, record: bool) -> PeerConfig {
         let include_loopback = self.sockets.iter().any(|(a, _)| a.ip().is_loopback());
         PeerConfig {
             stun_servers,
@@ -143,6 +186,7 @@ impl Driver {
             seed: self.config.seed.unwrap_or_else(random_seed),
             codecs: self.config.codecs.clone(),
             wall_clock_at_start: SystemTime::now(),
+            record,
             ..PeerConfig::new(self.certificate.clone())
         }
     }
@@ -156,7 +200,8 @@ impl Driver {
 
     async fn run_inner(mut self, mut cmds: mpsc::Receiver<Command>, servers: Vec<IceServer>) {
         let stun = crate::net::resolve(&servers).await;
-        let mut core = PeerConnection::new(self.peer_config(stun), Instant::now());
+        let record = self.open_recording();
+        let mut core = PeerConnection::new(self.peer_config(stun, record), Instant::now());
         for (addr, _) in &self.sockets {
             match core.add_local_socket(*addr) {
                 Ok(used) => tracing::debug!(%addr, used, "socket"),
@@ -166,6 +211,7 @@ impl Driver {
         let mut buf = vec![0u8; RECV_BUF];
         loop {
             self.drain(&mut core).await;
+            self.save_recording(&mut core);
             if let Some(reply) = self.closing.take() {
                 let _ = reply.send(());
                 break;
@@ -186,6 +232,7 @@ impl Driver {
                     // Every handle is gone: close politely and end.
                     core.close();
                     self.drain(&mut core).await;
+                    self.save_recording(&mut core);
                     break;
                 }
                 Input::Datagram(r) => {

@@ -78,6 +78,15 @@
 //! non-link-local address, enumerated with `if-addrs`) or [`Interfaces::Addrs`] in
 //! production.
 //!
+//! ## Record & replay
+//! With [`RtcConfiguration::record`] set to a file, the core records the call (every input
+//! and a digest of every output) and the driver appends the bytes to the file after each
+//! pass of its loop, so a crashed process leaves a file that replays up to its last pass.
+//! [`peer::Recording::parse`] and [`peer::Replayer`] feed it into a fresh core and check that
+//! this build gives the same outputs (`cargo run -p nutshell-peer --example replay -- FILE`
+//! does it from the command line, `-v` for a trace). The file holds the call's DTLS secrets
+//! (not the private key): treat it like a key log.
+//!
 //! ## Errors and panics
 //! Misuse (a call in the wrong signaling state, an invalid description, an unknown track)
 //! returns [`Error`]; network input never does, and nothing a peer sends can panic the
@@ -194,6 +203,17 @@ pub struct RtcConfiguration {
     pub event_capacity: usize,
     /// Capacity of each remote track's packet channel and of its frame channel.
     pub media_capacity: usize,
+    /// Record the call into this file (created or truncated when the connection is made;
+    /// default `None`). The core records every input (API calls, datagrams, time steps, the
+    /// DTLS values drawn from the OS generator) and a digest of every output; the driver
+    /// appends the recorded bytes after each pass of its loop. Replay it with
+    /// [`peer::Recording::parse`] and [`peer::Replayer`], or
+    /// `cargo run -p nutshell-peer --example replay -- FILE`. A write error stops the
+    /// recording with a warning and never fails the call.
+    ///
+    /// The file holds the call's DTLS secrets, like an `SSLKEYLOGFILE`: anyone with it can
+    /// decrypt the recorded call. It does not hold the certificate's private key.
+    pub record: Option<std::path::PathBuf>,
 }
 
 impl Default for RtcConfiguration {
@@ -207,6 +227,7 @@ impl Default for RtcConfiguration {
             ice: peer::ice::IceConfig::default(),
             event_capacity: 1024,
             media_capacity: 1024,
+            record: None,
         }
     }
 }
