@@ -8,14 +8,48 @@
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use nutshell_peer::{Recording, Replayer};
+use nutshell_peer::{Recording, RecordingError, Replayer};
 
 /// Inputs replayed per run: a recorded call of a few seconds is about 1500, so seeds replay
 /// whole while a run stays short.
 const MAX_INPUTS: usize = 2000;
 
+/// The recording in `data`, or in its longest prefix that parses: a mutation that breaks
+/// one entry (a bad tag, a length past a field's limit) rejects the whole file, but the
+/// entries before it still make a recording (a cut inside an entry only truncates it). A
+/// prefix fails as too short (`Truncated`: inside the header) or as too long (it holds the
+/// bad value, and so does every longer one), so a binary search finds the longest that
+/// parses in a few parses.
+fn parse_longest(data: &[u8]) -> Option<Recording> {
+    let err = match Recording::parse(data) {
+        Ok(r) => return Some(r),
+        Err(e) => e,
+    };
+    if matches!(
+        err,
+        RecordingError::Truncated | RecordingError::BadMagic | RecordingError::Version(_)
+    ) {
+        return None;
+    }
+    // data[..lo] is not too long (best is its recording once one parsed), data[..hi] is.
+    let (mut lo, mut hi) = (0, data.len());
+    let mut best = None;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match Recording::parse(&data[..mid]) {
+            Ok(r) => {
+                lo = mid;
+                best = Some(r);
+            }
+            Err(RecordingError::Truncated) => lo = mid,
+            Err(_) => hi = mid,
+        }
+    }
+    best
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(recording) = Recording::parse(data) else {
+    let Some(recording) = parse_longest(data) else {
         return;
     };
     let mut replayer = Replayer::new(recording, Instant::now(), false);
