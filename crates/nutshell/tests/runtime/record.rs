@@ -76,3 +76,18 @@ async fn a_recording_that_cannot_be_written_does_not_fail_the_call() {
     };
     call(a_config, config()).await;
 }
+
+#[tokio::test]
+async fn a_failing_write_stops_the_recording_not_the_call() {
+    // Writes to /dev/full fail (no space left on device) after it opened fine.
+    let full = PathBuf::from("/dev/full");
+    if !full.exists() {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    }
+    let a_config = RtcConfiguration {
+        record: Some(full),
+        ..config()
+    };
+    call(a_config, config()).await;
+}
