@@ -37,6 +37,23 @@ const MAX_FIELD: usize = 1 << 20;
 /// Most items in a list field (codecs, servers, ...).
 const MAX_LIST: u64 = 256;
 
+// Enums go in as their index in these tables (the order is part of the format).
+const MEDIA_KINDS: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+const DIRECTIONS: [Direction; 4] = [
+    Direction::SendRecv,
+    Direction::SendOnly,
+    Direction::RecvOnly,
+    Direction::Inactive,
+];
+const SDP_TYPES: [SdpType; 4] = [
+    SdpType::Offer,
+    SdpType::Pranswer,
+    SdpType::Answer,
+    SdpType::Rollback,
+];
+const CODEC_KINDS: [CodecKind; 3] = [CodecKind::Opus, CodecKind::Vp8, CodecKind::H264];
+const ICE_ROLES: [ice::Role; 2] = [ice::Role::Controlling, ice::Role::Controlled];
+
 /// Appends encodings to a byte vector.
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
@@ -105,29 +122,22 @@ impl Writer {
         self.buf.extend_from_slice(&a.port().to_be_bytes());
     }
 
+    /// An enum value as its index in `table` (one of the tables below).
+    fn enum_in<T: PartialEq>(&mut self, table: &[T], v: &T) {
+        let i = table.iter().position(|t| t == v).unwrap_or(0);
+        self.u8(u8::try_from(i).unwrap_or(0));
+    }
+
     pub(crate) fn media_kind(&mut self, k: MediaKind) {
-        self.u8(match k {
-            MediaKind::Audio => 0,
-            MediaKind::Video => 1,
-        });
+        self.enum_in(&MEDIA_KINDS, &k);
     }
 
     pub(crate) fn direction(&mut self, d: Direction) {
-        self.u8(match d {
-            Direction::SendRecv => 0,
-            Direction::SendOnly => 1,
-            Direction::RecvOnly => 2,
-            Direction::Inactive => 3,
-        });
+        self.enum_in(&DIRECTIONS, &d);
     }
 
     pub(crate) fn sdp_type(&mut self, t: SdpType) {
-        self.u8(match t {
-            SdpType::Offer => 0,
-            SdpType::Pranswer => 1,
-            SdpType::Answer => 2,
-            SdpType::Rollback => 3,
-        });
+        self.enum_in(&SDP_TYPES, &t);
     }
 
     /// The configuration. The certificate goes in as its DER only: a recording never holds
@@ -172,11 +182,7 @@ impl Writer {
                 fmtp,
                 rtcp_fb,
             } = codec;
-            self.u8(match kind {
-                CodecKind::Opus => 0,
-                CodecKind::Vp8 => 1,
-                CodecKind::H264 => 2,
-            });
+            self.enum_in(&CODEC_KINDS, kind);
             self.u8(*payload_type);
             self.varint(u64::from(*clock_rate));
             match channels {
@@ -243,10 +249,7 @@ impl Writer {
             max_transactions,
             max_queued,
         } = c;
-        self.u8(match role {
-            ice::Role::Controlling => 0,
-            ice::Role::Controlled => 1,
-        });
+        self.enum_in(&ICE_ROLES, role);
         self.bool(*lite);
         self.opt_str(local_ufrag.as_deref());
         self.opt_str(local_pwd.as_deref());
@@ -415,32 +418,25 @@ impl<'a> Cursor<'a> {
         Ok(SocketAddr::new(ip, port))
     }
 
+    /// The value at the index read, in `table` (one of the tables below).
+    fn enum_in<T: Copy>(&mut self, table: &[T], what: &'static str) -> Result<T> {
+        let i = self.u8()?;
+        table
+            .get(usize::from(i))
+            .copied()
+            .ok_or(RecordingError::BadValue(what))
+    }
+
     pub(crate) fn media_kind(&mut self) -> Result<MediaKind> {
-        match self.u8()? {
-            0 => Ok(MediaKind::Audio),
-            1 => Ok(MediaKind::Video),
-            _ => Err(RecordingError::BadValue("media kind")),
-        }
+        self.enum_in(&MEDIA_KINDS, "media kind")
     }
 
     pub(crate) fn direction(&mut self) -> Result<Direction> {
-        match self.u8()? {
-            0 => Ok(Direction::SendRecv),
-            1 => Ok(Direction::SendOnly),
-            2 => Ok(Direction::RecvOnly),
-            3 => Ok(Direction::Inactive),
-            _ => Err(RecordingError::BadValue("direction")),
-        }
+        self.enum_in(&DIRECTIONS, "direction")
     }
 
     pub(crate) fn sdp_type(&mut self) -> Result<SdpType> {
-        match self.u8()? {
-            0 => Ok(SdpType::Offer),
-            1 => Ok(SdpType::Pranswer),
-            2 => Ok(SdpType::Answer),
-            3 => Ok(SdpType::Rollback),
-            _ => Err(RecordingError::BadValue("sdp type")),
-        }
+        self.enum_in(&SDP_TYPES, "sdp type")
     }
 
     /// The configuration written by [`Writer::config`], with a keyless certificate.
@@ -457,12 +453,7 @@ impl<'a> Cursor<'a> {
         let n = self.list_len()?;
         c.codecs = Vec::new();
         for _ in 0..n {
-            let kind = match self.u8()? {
-                0 => CodecKind::Opus,
-                1 => CodecKind::Vp8,
-                2 => CodecKind::H264,
-                _ => return Err(RecordingError::BadValue("codec")),
-            };
+            let kind = self.enum_in(&CODEC_KINDS, "codec")?;
             let payload_type = self.u8()?;
             let clock_rate = self.u32("clock rate")?;
             let channels = if self.bool()? {
@@ -517,11 +508,7 @@ impl<'a> Cursor<'a> {
 
     fn ice_config(&mut self) -> Result<ice::IceConfig> {
         let mut c = ice::IceConfig {
-            role: match self.u8()? {
-                0 => ice::Role::Controlling,
-                1 => ice::Role::Controlled,
-                _ => return Err(RecordingError::BadValue("ice role")),
-            },
+            role: self.enum_in(&ICE_ROLES, "ice role")?,
             ..ice::IceConfig::default()
         };
         c.lite = self.bool()?;
