@@ -192,6 +192,9 @@ pub struct Dtls {
     transmits: VecDeque<Vec<u8>>,
     pub(crate) events: VecDeque<Event>,
     stats: Stats,
+    /// One span per endpoint (the design's "one span per connection"): its logs carry the
+    /// role.
+    span: tracing::Span,
 }
 
 impl std::fmt::Debug for Dtls {
@@ -221,6 +224,8 @@ impl Dtls {
         let cookie_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &rng.bytes32());
         let reasm = Reassembler::new(config.max_message_size);
         let rto = config.initial_retransmit_timeout;
+        let span = tracing::debug_span!("dtls", role = ?config.role);
+        let _entered = span.clone().entered();
         let mut d = Dtls {
             state: State::Failed,
             rng,
@@ -249,6 +254,7 @@ impl Dtls {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            span,
             config,
         };
         match d.config.role {
@@ -319,6 +325,7 @@ impl Dtls {
     /// replayed and stale records are dropped and counted in [`Dtls::stats`]; protocol
     /// violations end the connection with a fatal alert and [`Event::Failed`].
     pub fn handle_receive(&mut self, now: Instant, datagram: &[u8]) {
+        let _entered = self.span.clone().entered();
         self.now = self.now.max(now);
         self.stats.datagrams_received += 1;
         for rec in Record::iter(datagram) {
@@ -357,6 +364,7 @@ impl Dtls {
 
     /// Drives the retransmission timer (RFC 6347 §4.2.4.1). Early calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let _entered = self.span.clone().entered();
         self.now = self.now.max(now);
         let Some(t) = self.timer else {
             return;
@@ -425,6 +433,7 @@ impl Dtls {
         if self.is_closed() {
             return;
         }
+        let _entered = self.span.clone().entered();
         self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
         self.state = State::Closed;
         self.timer = None;

@@ -101,6 +101,7 @@
 //! - **Bounds:** handshake messages are limited to [`Config::max_message_size`], reassembly
 //!   to 16 messages ahead, records of the next epoch to 16, and the output queues to 256
 //!   datagrams and 1024 events.
+//! - **Logs** are `tracing` events inside one `dtls` span per endpoint, which names its role.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
