@@ -344,20 +344,34 @@ impl Dtls {
                 self.fail(e);
             }
         }
-        // Records of the next epoch that arrived before its ChangeCipherSpec.
-        while self.read_epoch > 0 && !self.is_closed() {
-            let Some(f) = self.future.pop_front() else {
-                break;
-            };
-            let rec = Record {
-                content_type: f.content_type,
-                version: f.version,
-                epoch: f.epoch,
-                sequence: f.sequence,
-                fragment: &f.fragment,
-            };
-            if let Err(e) = self.handle_record(&rec) {
-                self.fail(e);
+        // Records of the next epoch that arrived before its ChangeCipherSpec: each held
+        // record is looked at once per datagram. Those of the epoch now current are handled;
+        // those still ahead stay held (handling one may hold it again: a record two epochs
+        // ahead once spun here forever); older ones are dropped.
+        if self.read_epoch > 0 && !self.future.is_empty() {
+            let held = std::mem::take(&mut self.future);
+            for f in held {
+                if self.is_closed() {
+                    break;
+                }
+                if f.epoch != self.read_epoch {
+                    if f.epoch > self.read_epoch && self.future.len() < MAX_FUTURE_RECORDS {
+                        self.future.push_back(f);
+                    } else {
+                        self.stats.ignored += 1;
+                    }
+                    continue;
+                }
+                let rec = Record {
+                    content_type: f.content_type,
+                    version: f.version,
+                    epoch: f.epoch,
+                    sequence: f.sequence,
+                    fragment: &f.fragment,
+                };
+                if let Err(e) = self.handle_record(&rec) {
+                    self.fail(e);
+                }
             }
         }
     }
