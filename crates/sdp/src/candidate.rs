@@ -258,6 +258,15 @@ impl<'a> Candidate<'a> {
         let s = s.strip_suffix('\n').unwrap_or(s);
         let s = s.strip_suffix('\r').unwrap_or(s);
         let s = s.strip_prefix("a=").unwrap_or(s);
+        // One attribute line: what is left may not hold a line ending or NUL (RFC 8866
+        // byte-string), or a value ending in one would not read back the same.
+        if s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(Error::InvalidAttribute {
+                line: 1,
+                name: "candidate",
+                expected: "one line, without CR, LF or NUL inside",
+            });
+        }
         let value = s
             .strip_prefix("candidate:")
             .ok_or(Error::InvalidAttribute {
@@ -441,6 +450,36 @@ impl fmt::Display for Candidate<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_standalone_candidate_is_one_line() {
+        let good = "candidate:1 1 udp 2122260223 192.0.2.1 5000 typ host generation 0";
+        for ok in [
+            good.to_owned(),
+            format!("{good}\r\n"),
+            format!("a={good}\n"),
+        ] {
+            assert!(Candidate::parse(&ok).is_ok(), "{ok:?}");
+        }
+        // Found by the sdp_parse fuzz target: a value ending in LF read back without it.
+        for bad in [
+            format!("{good} x y\n\n"),
+            format!("{good} x y\r\r\n"),
+            format!("{good} x\ry z"),
+            format!("{good} x \0"),
+        ] {
+            assert!(
+                matches!(
+                    Candidate::parse(&bad),
+                    Err(Error::InvalidAttribute {
+                        name: "candidate",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn fast_ipv4_agrees_with_the_standard_parser() {
